@@ -1,0 +1,94 @@
+// swift-tools-version:6.0
+//
+// sg: credential providers for ops tooling. Layering (see README "Layout"):
+//   C shims  <  SGCore  <  SGTransport  <  SGSafeguard / SGIdentity  <  SGResolver  <  executables
+//   SGKeyring and SGSSH sit beside SGTransport; only SGTransport touches libcurl.
+// libcurl and libsecret are loaded with dlopen on first use (CCurlShim, CSecretShim), so the
+// paths that need neither (an unmapped git host, a refused askpass prompt) do not pay for them.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "sg",
+    products: [
+        .executable(name: "git-credential-sg", targets: ["git-credential-sg"]),
+        .executable(name: "sg-askpass", targets: ["sg-askpass"]),
+        .executable(name: "sg-ssh-key", targets: ["sg-ssh-key"]),
+        .executable(name: "sg-exec", targets: ["sg-exec"]),
+        .executable(name: "sg-secret", targets: ["sg-secret"]),
+        .executable(name: "sg-token", targets: ["sg-token"]),
+        .executable(name: "sg-sim", targets: ["sg-sim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
+    ],
+    targets: [
+        // ---- C: system libraries and shims ------------------------------------------------
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
+        .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "CSecretShim", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "CSGSys"),
+
+        // ---- Swift modules ------------------------------------------------------------------
+        .target(name: "SGCore", dependencies: [
+            "CSGSys",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "SystemPackage", package: "swift-system"),
+        ], swiftSettings: strict),
+        .target(name: "SGTransport", dependencies: ["SGCore", "CCurlShim", "COpenSSL"], swiftSettings: strict),
+        .target(name: "SGSafeguard", dependencies: ["SGCore", "SGTransport"], swiftSettings: strict),
+        .target(name: "SGIdentity", dependencies: ["SGCore", "SGTransport"], swiftSettings: strict),
+        .target(name: "SGKeyring", dependencies: ["SGCore", "CSecretShim", "COpenSSL"], swiftSettings: strict),
+        .target(name: "SGSSH", dependencies: ["SGCore", "COpenSSL"], swiftSettings: strict),
+        .target(name: "SGResolver", dependencies: [
+            "SGCore", "SGTransport", "SGSafeguard", "SGIdentity", "SGKeyring",
+        ], swiftSettings: strict),
+
+        // ---- executables: argument parsing and output only --------------------------------
+        .executableTarget(name: "git-credential-sg", dependencies: ["SGCore", "SGResolver", "SGKeyring"], swiftSettings: strict),
+        .executableTarget(name: "sg-askpass", dependencies: ["SGCore", "SGResolver"], swiftSettings: strict),
+        .executableTarget(name: "sg-ssh-key", dependencies: [
+            "SGCore", "SGResolver", "SGSSH",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
+        .executableTarget(name: "sg-exec", dependencies: [
+            "SGCore", "SGResolver",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
+        .executableTarget(name: "sg-secret", dependencies: [
+            "SGCore", "SGResolver",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
+        .executableTarget(name: "sg-token", dependencies: [
+            "SGCore", "SGResolver", "SGKeyring",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
+        .executableTarget(name: "sg-sim", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // ---- tests ----------------------------------------------------------------------------
+        .target(name: "SGTestSupport", dependencies: ["SGCore"], path: "Tests/SGTestSupport"),
+        .testTarget(name: "SGCoreTests", dependencies: ["SGCore", "SGTestSupport"]),
+        .testTarget(name: "SGTransportTests", dependencies: ["SGTransport", "SGTestSupport"]),
+        .testTarget(name: "SGSafeguardTests", dependencies: ["SGSafeguard", "SGTestSupport"]),
+        .testTarget(name: "SGIdentityTests", dependencies: ["SGIdentity", "SGTestSupport"]),
+        .testTarget(name: "SGKeyringTests", dependencies: ["SGKeyring", "SGTestSupport"]),
+        .testTarget(name: "SGSSHTests", dependencies: ["SGSSH", "SGTestSupport"]),
+        .testTarget(name: "SGResolverTests", dependencies: ["SGResolver", "SGTestSupport"]),
+        .testTarget(name: "SGSimTests", dependencies: ["SGTestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["SGTestSupport"]),
+    ]
+)

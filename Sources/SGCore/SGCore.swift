@@ -1,0 +1,1 @@
+// SGCore: see README "Layout".

@@ -1,0 +1,1 @@
+// SGIdentity: see README "Layout".

@@ -1,0 +1,1 @@
+// SGKeyring: see README "Layout".

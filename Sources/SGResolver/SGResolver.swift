@@ -1,0 +1,1 @@
+// SGResolver: see README "Layout".

@@ -1,0 +1,1 @@
+// SGSSH: see README "Layout".

@@ -1,0 +1,1 @@
+// SGSafeguard: see README "Layout".

@@ -1,0 +1,1 @@
+// SGTransport: see README "Layout".
