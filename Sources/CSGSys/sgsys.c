@@ -45,3 +45,4 @@ int sg_peer_credentials(int fd, uid_t *uid, pid_t *pid) {
 int sg_set_pdeathsig(int sig) { return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0); }
 
 int sg_isatty(int fd) { return isatty(fd); }
+int sg_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }

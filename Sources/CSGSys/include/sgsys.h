@@ -15,3 +15,4 @@ int sg_peer_credentials(int fd, uid_t *uid, pid_t *pid);
 int sg_set_pdeathsig(int sig);
 /* Is the file descriptor a terminal we may prompt on? */
 int sg_isatty(int fd);
+int sg_pipe_cloexec(int fds[2]);

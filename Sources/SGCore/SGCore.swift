@@ -1,1 +1,0 @@
-// SGCore: see README "Layout".
