@@ -1,1 +1,0 @@
-// SGTransport: see README "Layout".
