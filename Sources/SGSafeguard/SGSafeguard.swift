@@ -1,1 +1,0 @@
-// SGSafeguard: see README "Layout".
