@@ -18,7 +18,7 @@ extension SimApp {
         case ("PUT", ["credentials", "password"]): return setPassword(req)
         case ("PUT", ["credentials", "sshkey"]): return setSshKey(req)
         case ("POST", ["accessrequests"]): return brokerAccessRequest(req)
-        case (_, ["credentials"]), (_, ["credentials", _]), (_, ["accessrequests"]): return .methodNotAllowed
+        case (_, let r) where r.first == "credentials" || r.first == "accessrequests": return .methodNotAllowed
         default: return .notFound
         }
     }

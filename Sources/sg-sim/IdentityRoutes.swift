@@ -10,8 +10,8 @@ extension SimApp {
         case ("POST", ["security", "startauthentication"]): return startAuthentication(req)
         case ("POST", ["security", "advanceauthentication"]): return advanceAuthentication(req)
         case ("POST", ["oauth2", "refreshplatformtoken"]): return refreshPlatformToken(req)
-        case ("POST", ["oauth2", "token", _]): return serviceToken(req, app: req.segments[2])
-        case ("GET", ["oauth2", "authorize", _]): return serviceAuthorize(req, app: req.segments[2])
+        case ("POST", let s) where s.count == 3 && s[0] == "oauth2" && s[1] == "token": return serviceToken(req, app: req.segments[2])
+        case ("GET", let s) where s.count == 3 && s[0] == "oauth2" && s[1] == "authorize": return serviceAuthorize(req, app: req.segments[2])
         default: return .json(404, identityFail("The requested resource was not found."))
         }
     }

@@ -50,7 +50,7 @@ struct Start: ParsableCommand {
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .main)
             source.setEventHandler {
                 unlink(readyPath)
-                exit(0)
+                Foundation.exit(0)
             }
             source.resume()
             Start.sources.append(source)
