@@ -15,7 +15,7 @@ enum HTTPServer {
             .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let conn = app.newConnection()
+                    let conn = app.newConnection(listener)
                     let ops = channel.pipeline.syncOperations
                     if let tls {
                         try ops.addHandler(NIOSSLServerHandler(context: tls))

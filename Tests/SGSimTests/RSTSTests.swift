@@ -185,7 +185,7 @@ final class RSTSTests: SimTestCase {
         // No CsrfToken cookie: refused.
         let dir = try TestPaths.makeTempDir("jar")
         let empty = dir.appendingPathComponent("empty").path
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        _ = FileManager.default.createFile(atPath: empty, contents: Data())
         XCTAssertEqual(try step(1, PKCE(), jar: empty, user: "bob", password: pw).status, 400)
     }
 

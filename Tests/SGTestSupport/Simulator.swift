@@ -70,6 +70,15 @@ public struct SimLogEntry: Decodable, Sendable, Equatable {
     public let cert: String
     public let conn: Int
     public let status: Int
+
+    public init(method: String, path: String, auth: String, cert: String, conn: Int, status: Int) {
+        self.method = method
+        self.path = path
+        self.auth = auth
+        self.cert = cert
+        self.conn = conn
+        self.status = status
+    }
 }
 
 /// `GET /admin/stats`.
@@ -77,6 +86,12 @@ public struct SimStats: Decodable, Sendable, Equatable {
     public let connections: Int
     public let requests: Int
     public let logins: Int
+
+    public init(connections: Int, requests: Int, logins: Int) {
+        self.connections = connections
+        self.requests = requests
+        self.logins = logins
+    }
 }
 
 public enum SimulatorError: Error, CustomStringConvertible {
@@ -109,7 +124,7 @@ public final class Simulator: @unchecked Sendable {
     public init(flags: [String] = [], timeout: TimeInterval = 60) throws {
         stateDir = try TestPaths.makeTempDir("sim")
         let errPath = stateDir.appendingPathComponent("sim.stderr")
-        FileManager.default.createFile(atPath: errPath.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath.path, contents: nil)
         let state = stateDir.appendingPathComponent("state")
         process = Process()
         process.executableURL = URL(fileURLWithPath: TestPaths.binary("sg-sim"))
