@@ -88,13 +88,28 @@ final class CurlHandle {
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
         sink = ResponseSink(limit: bodyLimit)
-        _ = sgcurl_setopt_pointer(h, CURLOPT_ERRORBUFFER, errorBuffer)
+        self.share = share
+        installCallbacks()
+    }
+
+    private let share: UnsafeMutableRawPointer?
+
+    /// The options every request needs: curl_easy_reset clears them, and without the write
+    /// callback libcurl would print the response body (a secret) on stdout.
+    private func installCallbacks() {
+        _ = sgcurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
         let me = Unmanaged.passUnretained(sink).toOpaque()
-        _ = sgcurl_setopt_data_cb(h, CURLOPT_WRITEFUNCTION, bodyCallback)
-        _ = sgcurl_setopt_pointer(h, CURLOPT_WRITEDATA, me)
-        _ = sgcurl_setopt_data_cb(h, CURLOPT_HEADERFUNCTION, headerCallback)
-        _ = sgcurl_setopt_pointer(h, CURLOPT_HEADERDATA, me)
-        if let share { _ = sgcurl_setopt_pointer(h, CURLOPT_SHARE, share) }
+        _ = sgcurl_setopt_data_cb(handle, CURLOPT_WRITEFUNCTION, bodyCallback)
+        _ = sgcurl_setopt_pointer(handle, CURLOPT_WRITEDATA, me)
+        _ = sgcurl_setopt_data_cb(handle, CURLOPT_HEADERFUNCTION, headerCallback)
+        _ = sgcurl_setopt_pointer(handle, CURLOPT_HEADERDATA, me)
+        if let share { _ = sgcurl_setopt_pointer(handle, CURLOPT_SHARE, share) }
+    }
+
+    /// Clears the previous request's options (curl_easy_reset), keeping callbacks and the share.
+    func reset() {
+        sgcurl_easy_reset(handle)
+        installCallbacks()
     }
 
     deinit {

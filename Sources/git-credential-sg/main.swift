@@ -6,22 +6,24 @@
 import SGCore
 import SGResolver
 
-let usage = """
+enum Help {
+    static let usage = """
 usage: git-credential-sg <get|store|erase>
 A git credential helper: answers git with passwords fetched from Safeguard by A2A, mapped by the
 'git:' rules of the sg config (docs/config.md). Enable it with:
     git config --global credential.helper sg
 
 """
+}
 
 Tool.run("git-credential-sg") {
     let args = Array(CommandLine.arguments.dropFirst())
     if args.contains("-h") || args.contains("--help") {
-        Stderr.write(usage)
+        Stderr.write(Help.usage)
         return 0
     }
     guard let word = args.last else {
-        Stderr.write(usage)
+        Stderr.write(Help.usage)
         return ExitCode.usage.rawValue
     }
     // git adds operations over time ("capability", ...): ignore the ones we do not know.

@@ -88,7 +88,7 @@ public final class GitHTTPServer: @unchecked Sendable {
         let data = try JSONSerialization.data(withJSONObject: accounts)
         let tmp = root.appendingPathComponent("accounts.json.tmp")
         try data.write(to: tmp)
-        _ = try FileManager.default.replaceItemAt(file, withItemAt: tmp)
+        guard rename(tmp.path, file.path) == 0 else { throw SimulatorError.admin("cannot replace \(file.path)") }
     }
 
     public func log() throws -> [LogEntry] {
