@@ -109,3 +109,23 @@ func fnv1a(_ s: String) -> UInt64 {
     for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
     return h
 }
+
+/// An authority that can also log a person in (`sg-token login`).
+public protocol TokenLoginAuthority: TokenAuthority {
+    /// Logs in with `method` (pkce, password, certificate, identity, identity-service; nil: the
+    /// profile's default), asking on the terminal where needed.
+    func login(method: String?) throws -> ArkToken
+}
+
+extension TokenCache {
+    /// `get` for a config profile. With no authority (nobody can renew it), the first of the
+    /// profile's `TokenKey.candidates` that holds a valid token is used, else login is required.
+    public func get(profile: Profile, authority: (any TokenAuthority)?) throws -> ArkToken {
+        let account = TokenReport.account(of: profile)
+        if let authority { return try get(profile: account, authority: authority) }
+        for key in TokenKey.candidates(for: profile) {
+            if let t = try store.load(key), t.isValid(at: store.now(), margin: margin) { return t }
+        }
+        throw SGError.loginRequired(profile: profile.name)
+    }
+}
