@@ -31,7 +31,7 @@ public final class SecretServiceSession: @unchecked Sendable {
     public let runtimeDir: String
     public let address: String
     public let password = "sg-test-password"
-    private var daemonPIDs: [pid_t] = []
+    private var busProcess: Process?
     private var keyringProcess: Process?
 
     /// HOME, XDG folders and DBUS_SESSION_BUS_ADDRESS for a child process in this session.
@@ -102,7 +102,7 @@ public final class SecretServiceSession: @unchecked Sendable {
     }
 
     private func startBus() throws {
-        var args = ["--fork", "--print-pid=1", "--nopidfile"]
+        var args = ["--nofork", "--nopidfile"]
         if shape == .noSecretService {
             let conf = root.appendingPathComponent("no-services.conf")
             try """
@@ -124,11 +124,26 @@ public final class SecretServiceSession: @unchecked Sendable {
         } else {
             args += ["--session", "--address=" + address]
         }
-        let r = try run(["dbus-daemon"] + args)
-        guard r.status == 0, let pid = pid_t(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw Failure(description: "dbus-daemon did not start: \(r.stderr)")
+        // --nofork: this process owns the daemon (a forked daemon would keep our pipes open).
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/dbus-daemon")
+        p.arguments = args
+        p.environment = environment
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        busProcess = p
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if FileManager.default.fileExists(atPath: runtimeDir + "/bus"),
+               try run(["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
+                        "org.freedesktop.DBus.ListNames"], timeout: 5).status == 0 {
+                return
+            }
+            usleep(20_000)
         }
-        daemonPIDs.append(pid)
+        throw Failure(description: "dbus-daemon did not come up at \(address)")
     }
 
     private func startKeyring() throws {
@@ -170,12 +185,12 @@ public final class SecretServiceSession: @unchecked Sendable {
     public func stop() {
         if let p = keyringProcess, p.isRunning { p.terminate(); p.waitUntilExit() }
         keyringProcess = nil
-        for pid in daemonPIDs { kill(pid, SIGTERM) }
-        daemonPIDs = []
+        if let p = busProcess, p.isRunning { p.terminate(); p.waitUntilExit() }
+        busProcess = nil
         try? FileManager.default.removeItem(at: root)
     }
 
-    deinit { if keyringProcess != nil || !daemonPIDs.isEmpty { stop() } }
+    deinit { if keyringProcess != nil || busProcess != nil { stop() } }
 
     public struct Result: Sendable {
         public let status: Int32
