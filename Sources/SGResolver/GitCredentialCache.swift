@@ -1,4 +1,5 @@
 import SGCore
+import SGKeyring
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -37,172 +38,91 @@ public enum GitCacheCollection: String, Sendable {
     case session, persistent
 }
 
-/// A 0600 file of entries under a 0700 folder, rewritten atomically under an exclusive lock.
+/// The cache on SGKeyring's backends: items are `service` + `account` (python-keyring's
+/// attributes), and the stored secret is a one-line header carrying the expiry, then the value:
+/// `sg-git/1 <unix-seconds or 0>\n<value>`. Expired items are deleted when next seen.
 ///
-/// Interim backend until SGKeyring (branch `keyring`) provides the Secret Service and encrypted
-/// file backends: the session collection lives in `$XDG_RUNTIME_DIR` (tmpfs, gone at logout)
-/// when there is one. Values are stored as they are, as git-credential-store does.
-public final class GitCredentialFileCache: GitCredentialCache {
-    public let path: String
+/// `.session` is the Secret Service's in-memory `session` collection (never the login keyring),
+/// or, on the file backend, an encrypted keyring in `$XDG_RUNTIME_DIR/sg/git-session` (tmpfs,
+/// gone at logout; the normal keyring folder when there is no runtime folder). `.persistent` is
+/// the backend's default place (login collection / `keyring.file` folder).
+///
+///     let cache = try KeyringGitCache.open(.session, config: config.keyring)
+public final class KeyringGitCache: GitCredentialCache {
+    public let backend: any KeyringBackend
 
-    public init(path: String) { self.path = path }
+    public init(backend: any KeyringBackend) { self.backend = backend }
 
-    /// The default file of a collection for this user.
-    public static func defaultPath(_ collection: GitCacheCollection, config: KeyringConfig,
-                                   environment env: [String: String] = Environment.current) -> String {
-        if collection == .session, let run = env["XDG_RUNTIME_DIR"], !run.isEmpty, FileSafety.exists(run) {
-            return run + "/sg/git-session"
+    /// Picks the backend as every sg tool does (SG_KEYRING, keyring.backend, else what answers).
+    public static func open(_ collection: GitCacheCollection, config: KeyringConfig,
+                            environment env: [String: String] = Environment.current) throws -> KeyringGitCache {
+        let choice = try KeyringSelection.choose(config: config, environment: env)
+        switch (choice.kind, collection) {
+        case (.secretService, .session):
+            return KeyringGitCache(backend: SecretServiceKeyring(collection: "session", timeoutMs: config.dbusTimeoutMs))
+        case (.file, .session):
+            if let run = env["XDG_RUNTIME_DIR"], run.hasPrefix("/"), FileSafety.exists(run) {
+                return KeyringGitCache(backend: try FileKeyring(directory: run + "/sg/git-session"))
+            }
+            return KeyringGitCache(backend: try KeyringSelection.make(choice, config: config, environment: env))
+        case (_, .persistent):
+            return KeyringGitCache(backend: try KeyringSelection.make(choice, config: config, environment: env))
         }
-        let dir: String
-        if let d = env["SG_KEYRING_DIR"], !d.isEmpty { dir = d }
-        else if let d = config.directory { dir = d }
-        else if let s = env["XDG_STATE_HOME"], !s.isEmpty { dir = s + "/sg/keyring" }
-        else { dir = Environment.home(env) + "/.local/state/sg/keyring" }
-        return dir + "/git-" + collection.rawValue
     }
 
-    struct Record {
-        var service: String
-        var account: String
-        var expiresAt: Double?
-        var value: [UInt8]
+    static let magic = Array("sg-git/1 ".utf8)
+
+    static func pack(_ value: SecretBytes, expiresAt: Double?) -> SecretBytes {
+        let b = SecretBuffer(capacity: value.count + 32)
+        b.append(magic)
+        b.append(expiresAt.map { String(Int64($0)) } ?? "0")
+        b.append("\n")
+        b.append(value)
+        return b.take()
+    }
+
+    /// nil for an item that is not ours or does not parse.
+    static func unpack(_ stored: SecretBytes) -> (value: SecretBytes, expiresAt: Double?)? {
+        stored.withUnsafeBytes { raw in
+            guard raw.count > magic.count, Array(raw[0..<magic.count]) == magic,
+                  let nl = raw[magic.count...].firstIndex(of: 0x0A),
+                  let e = Int64(String(decoding: UnsafeRawBufferPointer(rebasing: raw[magic.count..<nl]), as: UTF8.self)) else { return nil }
+            return (SecretBytes(bytes: UnsafeRawBufferPointer(rebasing: raw[(nl + 1)...])), e > 0 ? Double(e) : nil)
+        }
+    }
+
+    private func live(_ account: String, _ stored: SecretBytes?, service: String) throws -> GitCacheEntry? {
+        guard let stored, let (value, expires) = KeyringGitCache.unpack(stored) else { return nil }
+        if let expires, expires <= Clock.wallNow {
+            try backend.delete(service: service, account: account)
+            return nil
+        }
+        return GitCacheEntry(account: account, value: value, expiresAt: expires)
     }
 
     public func lookup(service: String, account: String?) throws -> GitCacheEntry? {
-        try locked(write: false) { records in
-            let now = Clock.wallNow
-            for r in records where r.service == service && (account == nil || r.account == account) {
-                if let e = r.expiresAt, e <= now { continue }
-                return GitCacheEntry(account: r.account, value: SecretBytes(bytes: r.value), expiresAt: r.expiresAt)
-            }
-            return nil
+        if let account {
+            return try live(account, try backend.lookup(service: service, account: account), service: service)
         }
+        return try entries(service: service).first
     }
 
     public func entries(service: String) throws -> [GitCacheEntry] {
-        try locked(write: false) { records in
-            let now = Clock.wallNow
-            return records.filter { $0.service == service && ($0.expiresAt ?? .infinity) > now }
-                .map { GitCacheEntry(account: $0.account, value: SecretBytes(bytes: $0.value), expiresAt: $0.expiresAt) }
+        try backend.search(attributes: ["service": service], loadSecrets: true).compactMap {
+            try live($0.account, $0.secret, service: service)
         }
     }
 
     public func store(service: String, account: String, value: SecretBytes, expiresAt: Double?) throws {
-        try locked(write: true) { records in
-            records.removeAll { $0.service == service && $0.account == account }
-            records.append(Record(service: service, account: account, expiresAt: expiresAt, value: value.unsafeArray()))
-        }
+        try backend.store(service: service, account: account, secret: KeyringGitCache.pack(value, expiresAt: expiresAt))
     }
 
     public func erase(service: String, account: String?) throws -> Int {
-        try locked(write: true) { records in
-            let before = records.count
-            records.removeAll { $0.service == service && (account == nil || $0.account == account) }
-            return before - records.count
+        if let account { return try backend.delete(service: service, account: account) ? 1 : 0 }
+        var n = 0
+        for item in try backend.search(attributes: ["service": service], loadSecrets: false) {
+            if try backend.delete(service: service, account: item.account) { n += 1 }
         }
-    }
-
-    // MARK: file handling
-
-    private func folder() -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return String(path[..<slash])
-    }
-
-    private func makeFolder(_ dir: String) throws {
-        var partial = ""
-        for comp in dir.split(separator: "/") {
-            partial += "/" + comp
-            if mkdir(partial, 0o700) != 0 && errno != EEXIST {
-                throw SGError.io("cannot create \(partial): \(String(cString: strerror(errno)))")
-            }
-        }
-    }
-
-    private func locked<R>(write: Bool, _ body: (inout [Record]) throws -> R) throws -> R {
-        let dir = folder()
-        if write { try makeFolder(dir) } else if !FileSafety.exists(path) {
-            var none: [Record] = []
-            return try body(&none)
-        }
-        let lockFD = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard lockFD >= 0 else { throw SGError.io("cannot open \(path).lock: \(String(cString: strerror(errno)))") }
-        defer { close(lockFD) }
-        while flock(lockFD, write ? LOCK_EX : LOCK_SH) != 0 {
-            if errno != EINTR { throw SGError.io("cannot lock \(path): \(String(cString: strerror(errno)))") }
-        }
-        var records = try load()
-        defer { for i in records.indices { SecretBytes.wipe(&records[i].value) } }
-        let result = try body(&records)
-        if write { try save(records) }
-        return result
-    }
-
-    private func load() throws -> [Record] {
-        guard FileSafety.exists(path) else { return [] }
-        try FileSafety.check(path, holdsSecrets: true)
-        var bytes = try FileSafety.readBytes(path)
-        defer { SecretBytes.wipe(&bytes) }
-        var out: [Record] = []
-        for line in bytes.split(separator: 0x0A) {
-            let f = line.split(separator: 0x20, omittingEmptySubsequences: false)
-            // A line that does not parse is dropped (a cache may lose entries, never crash).
-            guard f.count == 4, let s = Base64.decode(f[0]), let a = Base64.decode(f[1]), var v = Base64.decode(f[3]) else { continue }
-            let e = Double(String(decoding: f[2], as: UTF8.self))
-            out.append(Record(service: String(decoding: s, as: UTF8.self), account: String(decoding: a, as: UTF8.self),
-                              expiresAt: e.flatMap { $0 > 0 ? $0 : nil }, value: v))
-            SecretBytes.wipe(&v)
-        }
-        return out
-    }
-
-    private func save(_ records: [Record]) throws {
-        let now = Clock.wallNow
-        let buf = SecretBuffer()
-        for r in records {
-            if let e = r.expiresAt, e <= now { continue }
-            buf.append(Base64.encode(Array(r.service.utf8)) + " " + Base64.encode(Array(r.account.utf8)) + " ")
-            buf.append(r.expiresAt.map { String(Int64($0)) } ?? "0")
-            buf.append(" ")
-            buf.append(SecretOutput.base64(SecretBytes(bytes: r.value)))
-            buf.append("\n")
-        }
-        let tmp = path + ".tmp"
-        unlink(tmp)
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw SGError.io("cannot write \(tmp): \(String(cString: strerror(errno)))") }
-        let ok = buf.withUnsafeBytes { SecretOutput.writeAll(fd, $0) } && fsync(fd) == 0
-        close(fd)
-        guard ok, rename(tmp, path) == 0 else {
-            unlink(tmp)
-            throw SGError.io("cannot write \(path): \(String(cString: strerror(errno)))")
-        }
-    }
-}
-
-/// Standard base64 for the cache file's fields.
-enum Base64 {
-    static let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-
-    static func encode(_ bytes: [UInt8]) -> String {
-        let s = SecretOutput.base64(SecretBytes(bytes: bytes))
-        return s.unsafeString()
-    }
-
-    static func decode<C: Collection>(_ text: C) -> [UInt8]? where C.Element == UInt8 {
-        var out: [UInt8] = []
-        out.reserveCapacity(text.count / 4 * 3)
-        var acc: UInt32 = 0, bits = 0
-        for c in text {
-            if c == 0x3D { break }
-            guard let v = table.firstIndex(of: c) else { return nil }
-            acc = acc << 6 | UInt32(v)
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8(truncatingIfNeeded: acc >> UInt32(bits)))
-            }
-        }
-        return out
+        return n
     }
 }

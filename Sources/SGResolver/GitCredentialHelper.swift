@@ -10,7 +10,7 @@ import SGCore
 ///   is on: then store/get/erase keep it in the persistent collection as git-credential-libsecret does.
 ///
 ///     let helper = GitCredentialHelper(config: config, resolve: { try resolver.resolve(secret: $0) },
-///                                      cache: { try GitCredentialFileCache(path: ...) })
+///                                      cache: { try KeyringGitCache.open($0, config: config.keyring) })
 ///     if let answer = try helper.run(.get, request) { ...write answer.encoded()... }
 public struct GitCredentialHelper {
     public enum Action: Sendable {

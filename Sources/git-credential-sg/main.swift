@@ -39,7 +39,7 @@ Tool.run("git-credential-sg") {
             return try resolver!.resolve(secret: spec)
         },
         cache: { collection in
-            GitCredentialFileCache(path: GitCredentialFileCache.defaultPath(collection, config: config.keyring))
+            try KeyringGitCache.open(collection, config: config.keyring)
         })
     if let answer = try helper.run(action, request) {
         SecretOutput.write(try answer.encoded(), newline: false)

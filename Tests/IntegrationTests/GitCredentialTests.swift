@@ -307,8 +307,8 @@ final class GitCredentialTests: XCTestCase {
         XCTAssertEqual(try helper("erase", "protocol=https\nhost=ttl300.sim.example\npassword=stale\n\n").status, 0)
         XCTAssertEqual(try helper("get", "protocol=https\nhost=ttl300.sim.example\n\n").status, 0)
         XCTAssertEqual(try env.a2aFetches(), 2)
-        // The session cache lives in XDG_RUNTIME_DIR, private to the user.
-        let file = env.home.appendingPathComponent("run/sg/git-session").path
+        // On the file backend the session cache lives in XDG_RUNTIME_DIR, private to the user.
+        let file = env.home.appendingPathComponent("run/sg/git-session/keyring").path
         let mode = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int)
         XCTAssertEqual(mode & 0o077, 0)
     }
@@ -453,5 +453,44 @@ final class GitCredentialTests: XCTestCase {
         let r = try helper("get", "protocol=https\nhost=example.com\n\n")
         XCTAssertEqual(r.status, 0)
         XCTAssertEqual(r.stdout.count, 0)
+    }
+
+    // MARK: the Secret Service backend
+
+    /// The item paths of a Secret Service collection, read over D-Bus.
+    func items(_ session: SecretServiceSession, _ collection: String) throws -> [String] {
+        let r = try session.run(["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.secrets",
+                                 "/org/freedesktop/secrets/collection/\(collection)", "org.freedesktop.DBus.Properties.Get",
+                                 "string:org.freedesktop.Secret.Collection", "string:Items"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return r.stdout.split(separator: "\n").filter { $0.contains("object path") }.map(String.init)
+    }
+
+    func testOnTheSecretServiceCachedPasswordsGoToTheSessionCollectionAndStoredOnesToLogin() throws {
+        let session = try SecretServiceSession.start(.unlocked)
+        defer { session.stop() }
+        env.extra["DBUS_SESSION_BUS_ADDRESS"] = session.address
+        env.extra["SG_KEYRING"] = ""   // auto: the Secret Service answers on the bus
+        try env.writeConfig(git: "  store-unmapped: true\n  rules:\n" + rule(secret: "git-team", ttl: 300, url: "https://cached.sim.example"))
+        try sim.post("/admin/reset-log")
+        for _ in 0..<2 {
+            let r = try helper("get", "protocol=https\nhost=cached.sim.example\n\n")
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertEqual(attributes(r.text)["password"], password["git-team"])
+        }
+        XCTAssertEqual(try env.a2aFetches(), 1, "the second get was served from the Secret Service")
+        XCTAssertEqual(try items(session, "session").count, 1, "the cached copy is in the in-memory session collection")
+        XCTAssertEqual(try items(session, "login").count, 0, "never in the login keyring")
+
+        XCTAssertEqual(try helper("store", "protocol=https\nhost=example.com\nusername=u\npassword=p\n\n").status, 0)
+        XCTAssertEqual(try items(session, "login").count, 1, "store-unmapped keeps credentials in the login keyring")
+        XCTAssertEqual(try helper("get", "protocol=https\nhost=example.com\n\n").text, "username=u\npassword=p\n")
+        let lookup = try session.run(["secret-tool", "lookup", "service", "git:https://example.com/", "username", "u"])
+        XCTAssertTrue(lookup.stdout.hasSuffix("\np"), "libsecret tools see it: \(lookup.stdout)")
+
+        // erase drops the cached copy from the session collection.
+        XCTAssertEqual(try helper("erase", "protocol=https\nhost=cached.sim.example\n\n").status, 0)
+        XCTAssertEqual(try items(session, "session").count, 0)
+        XCTAssertEqual(try items(session, "login").count, 1)
     }
 }
