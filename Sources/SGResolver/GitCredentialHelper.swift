@@ -58,7 +58,8 @@ public struct GitCredentialHelper {
         if let m = rules.match(request) {
             return Target(secret: m.rule.secret, username: m.username, ttl: m.rule.cacheTTL)
         }
-        guard let url = request.url, let name = gitConfigSecret(url) else { return nil }
+        // Plain http needs a rule that says allow-http; a git setting alone does not open it.
+        guard request.protocol?.lowercased() == "https", let url = request.url, let name = gitConfigSecret(url) else { return nil }
         let spec = try config.secret(name)
         let user = spec.username ?? request.username
         if let wanted = request.username, let fixed = spec.username, wanted != fixed { return nil }

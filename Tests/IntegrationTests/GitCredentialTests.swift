@@ -327,6 +327,10 @@ final class GitCredentialTests: XCTestCase {
         // git's urlmatch rules apply: another host is not covered.
         fill = try credential("fill", "protocol=https\nhost=byconfig.sim.example.evil\n\n")
         XCTAssertTrue(fill.stderr.contains("askpass: Username"), fill.stderr)
+        // Plain http is never opened by a git setting alone (only a rule with allow-http does that).
+        try gitConfig("credential.http://byconfig.sim.example.sgSecret", "git-other")
+        fill = try credential("fill", "protocol=http\nhost=byconfig.sim.example\n\n")
+        XCTAssertTrue(fill.stderr.contains("askpass: Username"), fill.stderr)
         // A rule wins over the git setting.
         try gitConfig("credential.https://mapped.sim.example.sgSecret", "git-other")
         fill = try credential("fill", "protocol=https\nhost=mapped.sim.example\n\n")
