@@ -71,6 +71,17 @@ final class GitCredentialTests: XCTestCase {
         return r
     }
 
+    /// A second helper after sg that answers `get` from a file (so no password is in any argv).
+    func addFallbackHelper(username: String, password: String) throws {
+        let answer = env.home.appendingPathComponent("fallback.answer")
+        FileManager.default.createFile(atPath: answer.path, contents: Data("username=\(username)\npassword=\(password)\n".utf8),
+                                       attributes: [.posixPermissions: 0o600])
+        let script = env.home.appendingPathComponent("git-credential-fallback")
+        try "#!/bin/sh\ntest \"$1\" = get && cat '\(answer.path)'\nexit 0\n".write(to: script, atomically: true, encoding: .utf8)
+        chmod(script.path, 0o700)
+        try gitConfig("credential.helper", script.path, add: true)
+    }
+
     func useHelper() throws {
         try gitConfig("credential.helper", "sg")
     }
@@ -137,7 +148,7 @@ final class GitCredentialTests: XCTestCase {
         // Rules exist, but for another host.
         try env.writeConfig(git: "  rules:\n" + rule(secret: "git-team", url: "https://git.sim.example"))
         try useHelper()
-        try gitConfig("credential.helper", "!f() { test \"$1\" = get && printf 'username=fallback-user\\npassword=fallback-pass\\n'; }; f", add: true)
+        try addFallbackHelper(username: "fallback-user", password: "fallback-pass")
 
         let direct = try helper("get", "protocol=http\nhost=127.0.0.1:\(server.port)\n\n")
         XCTAssertEqual(direct.status, 0, direct.stderr)
@@ -264,7 +275,7 @@ final class GitCredentialTests: XCTestCase {
 
         // Through git: the next helper is asked, and "attacker" never reaches git.
         try useHelper()
-        try gitConfig("credential.helper", "!f() { test \"$1\" = get && printf 'username=u2\\npassword=p2\\n'; }; f", add: true)
+        try addFallbackHelper(username: "u2", password: "p2")
         let fill = try credential("fill", "protocol=http\nhost=\(host)\n\n")
         XCTAssertEqual(attributes(fill.text)["username"], "u2", fill.text)
         XCTAssertFalse(fill.text.contains("attacker"))
