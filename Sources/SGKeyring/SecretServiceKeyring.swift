@@ -73,7 +73,11 @@ public final class SecretServiceKeyring: KeyringBackend {
         try guarded {
             var query = attributes
             if query.isEmpty { query["application"] = KeyringItem.application }
-            return try LibSecret.search(query, loadSecrets: loadSecrets, timeoutMs: timeoutMs)
+            let items = try LibSecret.search(query, loadSecrets: loadSecrets, timeoutMs: timeoutMs)
+            // Asked for secrets: a locked keyring must not look like an empty one.
+            if loadSecrets, items.contains(where: { $0.locked }) { throw lockedError() }
+            if loadSecrets, items.isEmpty { try requireUnlocked() }
+            return items
         }
     }
 

@@ -21,6 +21,8 @@ final class ArkInteropTests: XCTestCase {
         return py
     }()
 
+    override func setUp() { _ = SecretServiceSession.shared }
+
     static let script = #"""
     import sys, json
     from datetime import datetime

@@ -9,6 +9,8 @@ final class SecretServiceKeyringTests: XCTestCase {
     var session: SecretServiceSession { SecretServiceSession.shared }
     let kr = SecretServiceKeyring()
 
+    override func setUp() { _ = SecretServiceSession.shared }
+
     func testStoreLookupDelete() throws {
         _ = session
         try kr.store(service: "isp-ss1@example.com", account: "ss-test", secret: SecretBytes(string: "v1"))

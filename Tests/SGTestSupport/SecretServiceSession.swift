@@ -161,6 +161,15 @@ public final class SecretServiceSession: @unchecked Sendable {
         try input.fileHandleForWriting.close()
         // Ready when it owns org.freedesktop.secrets and the login collection is there.
         let deadline = Date().addingTimeInterval(15)
+        // Ask the bus first (NameHasOwner does not activate): a message to org.freedesktop.secrets
+        // sent before our daemon owns the name would make dbus-daemon activate a second,
+        // locked gnome-keyring that wins the name.
+        while Date() < deadline {
+            let owner = try run(["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                 "org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.secrets"])
+            if owner.stdout.contains("boolean true") { break }
+            usleep(20_000)
+        }
         while Date() < deadline {
             let r = try run(["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.secrets",
                              "/org/freedesktop/secrets", "org.freedesktop.Secret.Service.ReadAlias", "string:default"])
