@@ -65,10 +65,11 @@ final class SimApp: @unchecked Sendable {
         return try body()
     }
 
-    func newConnection() -> Int {
+    /// A new TCP connection's id; admin connections are not counted in the stats.
+    func newConnection(_ listener: Listener) -> Int {
         locked {
             nextConn += 1
-            log.connections += 1
+            if listener != .admin { log.connections += 1 }
             return nextConn
         }
     }

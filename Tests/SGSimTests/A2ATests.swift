@@ -62,7 +62,7 @@ final class A2ATests: SimTestCase {
         let dir = try TestPaths.makeTempDir("key")
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("k")
-        FileManager.default.createFile(atPath: file.path, contents: Data(pem.utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: file.path, contents: Data(pem.utf8), attributes: [.posixPermissions: 0o600])
         let phrase = try XCTUnwrap(try password("ssh-rsa-pass-phrase").json as? String)
         let pub = try Curl.sh("ssh-keygen -y -P '\(phrase)' -f '\(file.path)' 2>&1")
         XCTAssertTrue(pub.hasPrefix("ssh-rsa "), pub)
