@@ -88,13 +88,28 @@ final class CurlHandle {
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
         sink = ResponseSink(limit: bodyLimit)
-        _ = sgcurl_setopt_pointer(h, CURLOPT_ERRORBUFFER, errorBuffer)
+        self.share = share
+        installCallbacks()
+    }
+
+    private let share: UnsafeMutableRawPointer?
+
+    /// The options every request needs: error buffer, body/header sinks, the shared cache.
+    private func installCallbacks() {
+        _ = sgcurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
         let me = Unmanaged.passUnretained(sink).toOpaque()
-        _ = sgcurl_setopt_data_cb(h, CURLOPT_WRITEFUNCTION, bodyCallback)
-        _ = sgcurl_setopt_pointer(h, CURLOPT_WRITEDATA, me)
-        _ = sgcurl_setopt_data_cb(h, CURLOPT_HEADERFUNCTION, headerCallback)
-        _ = sgcurl_setopt_pointer(h, CURLOPT_HEADERDATA, me)
-        if let share { _ = sgcurl_setopt_pointer(h, CURLOPT_SHARE, share) }
+        _ = sgcurl_setopt_data_cb(handle, CURLOPT_WRITEFUNCTION, bodyCallback)
+        _ = sgcurl_setopt_pointer(handle, CURLOPT_WRITEDATA, me)
+        _ = sgcurl_setopt_data_cb(handle, CURLOPT_HEADERFUNCTION, headerCallback)
+        _ = sgcurl_setopt_pointer(handle, CURLOPT_HEADERDATA, me)
+        if let share { _ = sgcurl_setopt_pointer(handle, CURLOPT_SHARE, share) }
+    }
+
+    /// `curl_easy_reset` (which keeps live connections and the session cache) and the
+    /// per-handle options it clears: without them the body would go to stdout.
+    func reset() {
+        sgcurl_easy_reset(handle)
+        installCallbacks()
     }
 
     deinit {

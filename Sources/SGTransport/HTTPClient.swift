@@ -136,7 +136,7 @@ public final class HTTPClient: @unchecked Sendable {
         let started = Clock.now
         do {
             return try pool.withHandle { h -> Outcome in
-                sgcurl_easy_reset(h.handle)
+                h.reset()
                 try configure(h, url: url, request: request, deadline: deadline)
                 let headers = HeaderList()
                 for (name, value) in request.headers { headers.append("\(name): \(value)") }
