@@ -68,9 +68,11 @@ private let headerCallback: sgcurl_data_cb = { ptr, size, nmemb, userdata in
 
 extension String {
     func trimmingSpaces() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" || f == "\r" || f == "\n" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" || l == "\r" || l == "\n" { s.removeLast() }
+        // By scalar: "\r\n" is one Character, equal to neither "\r" nor "\n".
+        var s = Substring(self).unicodeScalars
+        let space: (Unicode.Scalar) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
+        while let f = s.first, space(f) { s.removeFirst() }
+        while let l = s.last, space(l) { s.removeLast() }
         return String(s)
     }
 }

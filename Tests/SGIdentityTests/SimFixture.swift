@@ -20,6 +20,7 @@ class SimCase: XCTestCase {
         let key = String(describing: type(of: self))
         if SimCase.sims[key] == nil { SimCase.sims[key] = try Simulator() }
         try simulator.post("/admin/clear")
+        try simulator.post("/admin/reset-log")
     }
 
     /// The sim's own config.yaml, parsed by the real loader.
