@@ -52,23 +52,27 @@ let package = Package(
             "SGCore", "SGTransport", "SGSafeguard", "SGIdentity", "SGKeyring",
         ], swiftSettings: strict),
 
+        .target(name: "SGCommand", dependencies: [
+            "SGCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
+
         // ---- executables: argument parsing and output only --------------------------------
         .executableTarget(name: "git-credential-sg", dependencies: ["SGCore", "SGResolver", "SGKeyring"], swiftSettings: strict),
         .executableTarget(name: "sg-askpass", dependencies: ["SGCore", "SGResolver"], swiftSettings: strict),
         .executableTarget(name: "sg-ssh-key", dependencies: [
-            "SGCore", "SGResolver", "SGSSH",
+            "SGCore", "SGCommand", "SGResolver", "SGSSH",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .executableTarget(name: "sg-exec", dependencies: [
-            "SGCore", "SGResolver",
+            "SGCore", "SGCommand", "SGResolver",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .executableTarget(name: "sg-secret", dependencies: [
-            "SGCore", "SGResolver",
+            "SGCore", "SGCommand", "SGResolver",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .executableTarget(name: "sg-token", dependencies: [
-            "SGCore", "SGResolver", "SGKeyring",
+            "SGCore", "SGCommand", "SGResolver", "SGKeyring",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .executableTarget(name: "sg-sim", dependencies: [

@@ -273,8 +273,8 @@ public struct RetryPolicy: Sendable {
             return retryAfter ?? backoff(attempt: attempt)
         case 503 where retryAfter != nil:
             return retryAfter
-        case 502, 503, 504 where request.isIdempotent:
-            return backoff(attempt: attempt)
+        case 502, 503, 504:
+            return request.isIdempotent ? backoff(attempt: attempt) : nil
         default:
             return nil
         }

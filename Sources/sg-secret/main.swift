@@ -1,1 +1,57 @@
-print("not yet")
+import ArgumentParser
+import SGCommand
+import SGCore
+import SGResolver
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Prints one secret to stdout; also a summon provider (legacy and stream mode).
+struct SGSecret: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sg-secret",
+        abstract: "Print one secret from Safeguard (or a cached token) to stdout.",
+        discussion: """
+        REFERENCE is sg:NAME, sg:NAME#FIELD or sg:token/PROFILE (a bare NAME means sg:NAME, as \
+        summon passes variable ids). With no REFERENCE and stdin not a terminal, runs summon's \
+        stream mode: one id per line in, one base64 value per line out.
+        """)
+
+    @Argument(help: "The secret reference.")
+    var reference: String?
+
+    @Flag(name: .short, help: "Do not print a trailing newline.")
+    var noNewline = false
+
+    func run() throws {
+        let resolver = try ToolContext.resolver()
+        guard let reference else {
+            guard isatty(0) == 0 else { throw SGError.usage("missing REFERENCE (see sg-secret --help)") }
+            try streamMode(resolver)
+            return
+        }
+        let secret = try resolver.resolve(try SecretOutput.parse(reference))
+        SecretOutput.write(secret.value, newline: !noNewline)
+    }
+
+    /// summon stream mode: ids on stdin, base64 values on stdout in the same order; any failure
+    /// goes to stderr (summon then falls back to one process per secret).
+    func streamMode(_ resolver: Resolver) throws {
+        var ids: [String] = []
+        while let line = readLine(strippingNewline: true) {
+            if !line.isEmpty { ids.append(line) }
+        }
+        let refs = try ids.map(SecretOutput.parse)
+        let results = resolver.resolveAll(refs)
+        let out = SecretBuffer()
+        for (id, result) in zip(ids, results) {
+            switch result {
+            case .success(let s): out.append(SecretOutput.base64(s.value)); out.append("\n")
+            case .failure(let e): _ = id; throw e
+            }
+        }
+        SecretOutput.write(out.take(), newline: false)
+    }
+}
+
+SGSecret.runTool("sg-secret")

@@ -1,0 +1,62 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writing secrets where a tool exists to print them (stdout), straight from `SecretBytes`.
+public enum SecretOutput {
+    /// `sg:...` as given, or a bare NAME as `sg:NAME` (summon passes variable ids bare).
+    public static func parse(_ text: String) throws -> SecretReference {
+        if SecretReference.looksLikeReference(text) { return try SecretReference(parsing: text) }
+        return try SecretReference(parsing: SecretReference.prefix + text)
+    }
+
+    /// Writes the secret to stdout, then "\n" when `newline` and the value does not end in one.
+    /// A short write (closed pipe) is an I/O error, so a caller never takes half a secret for all of it.
+    public static func write(_ value: SecretBytes, newline: Bool, fd: Int32 = 1) {
+        let ok = value.withUnsafeBytes { raw -> Bool in
+            guard writeAll(fd, raw) else { return false }
+            if newline && (raw.isEmpty || raw[raw.count - 1] != 0x0A) {
+                var nl: UInt8 = 0x0A
+                return writeAll(fd, UnsafeRawBufferPointer(start: &nl, count: 1))
+            }
+            return true
+        }
+        if !ok {
+            Stderr.write("sg: cannot write to stdout: \(String(cString: strerror(errno)))\n")
+            exit(ExitCode.ioError.rawValue)
+        }
+    }
+
+    public static func writeAll(_ fd: Int32, _ raw: UnsafeRawBufferPointer) -> Bool {
+        var off = 0
+        while off < raw.count {
+            let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off)
+            if n < 0 { if errno == EINTR { continue }; return false }
+            off += n
+        }
+        return true
+    }
+
+    /// Standard base64 of a secret, as a secret.
+    public static func base64(_ value: SecretBytes) -> SecretBytes {
+        let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        let out = SecretBuffer(capacity: (value.count + 2) / 3 * 4 + 4)
+        value.withUnsafeBytes { raw in
+            var i = 0
+            while i + 3 <= raw.count {
+                let n = UInt32(raw[i]) << 16 | UInt32(raw[i + 1]) << 8 | UInt32(raw[i + 2])
+                out.append([table[Int(n >> 18 & 63)], table[Int(n >> 12 & 63)], table[Int(n >> 6 & 63)], table[Int(n & 63)]])
+                i += 3
+            }
+            let rest = raw.count - i
+            if rest == 1 {
+                let n = UInt32(raw[i]) << 16
+                out.append([table[Int(n >> 18 & 63)], table[Int(n >> 12 & 63)], 0x3D, 0x3D])
+            } else if rest == 2 {
+                let n = UInt32(raw[i]) << 16 | UInt32(raw[i + 1]) << 8
+                out.append([table[Int(n >> 18 & 63)], table[Int(n >> 12 & 63)], table[Int(n >> 6 & 63)], 0x3D])
+            }
+        }
+        return out.take()
+    }
+}

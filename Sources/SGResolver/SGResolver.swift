@@ -1,1 +1,0 @@
-// SGResolver: see README "Layout".
