@@ -203,7 +203,7 @@ enum OpenSSLError {
             if code == 0 { break }
             var buf = [CChar](repeating: 0, count: 256)
             ERR_error_string_n(code, &buf, buf.count)
-            if reasons.count < 3 { reasons.append(String(cString: buf)) }
+            if reasons.count < 3 { reasons.append(String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)) }
         }
         return reasons.isEmpty ? "no detail" : reasons.joined(separator: "; ")
     }
