@@ -12,7 +12,7 @@ struct GeneratedKey {
 
     var text: SecretBytes { SecretBytes(bytes: FileManager.default.contents(atPath: path) ?? Data()) }
 
-    /// `ssh-keygen -lf` on the private key alone (the .pub is moved aside first).
+    /// `ssh-keygen -lf` on the key's `.pub` (which ssh-keygen wrote beside it).
     func sshKeygenFingerprint() throws -> (bits: Int, fingerprint: String, type: String) {
         let r = try Command.run(["ssh-keygen", "-lf", path + ".pub"])
         guard r.status == 0 else { throw FixtureError.didNotStart("ssh-keygen -lf: \(r.stderr)") }
@@ -33,7 +33,9 @@ enum KeyMaker {
     static func make(_ dir: URL, type: String, bits: Int? = nil, format: String? = nil,
                      passphrase: String? = nil, comment: String? = nil) throws -> GeneratedKey {
         let label = [type, bits.map(String.init), format, passphrase == nil ? nil : "enc"].compactMap { $0 }.joined(separator: "-")
-        let path = dir.appendingPathComponent(label).path
+        var path = dir.appendingPathComponent(label).path
+        var n = 1
+        while FileManager.default.fileExists(atPath: path) { n += 1; path = dir.appendingPathComponent("\(label)-\(n)").path }
         var args = ["ssh-keygen", "-q", "-t", type, "-N", passphrase ?? "", "-C", comment ?? "c-\(label)", "-f", path]
         if let bits { args += ["-b", String(bits)] }
         if let format { args += ["-m", format] }

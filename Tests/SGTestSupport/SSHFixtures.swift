@@ -11,49 +11,109 @@ public enum Command {
         public let stderr: String
     }
 
-    /// Runs `argv` (PATH lookup via /usr/bin/env) with `environment` added to a minimal base
-    /// environment; stdin is `input` or /dev/null.
+    /// Runs `argv` (PATH lookup) with `environment` added to a minimal base environment;
+    /// stdin is `input` or /dev/null. Killed after `timeout` seconds.
     @discardableResult
     public static func run(_ argv: [String], environment: [String: String] = [:], input: Data? = nil,
                            timeout: TimeInterval = 60) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = argv
+        // Output goes to unlinked temp files: no pipe to drain concurrently, no deadlock.
+        let out = try scratchFile(), err = try scratchFile()
+        defer { close(out); close(err) }
+        var inFD: Int32 = -1
+        if let input {
+            inFD = try scratchFile()
+            _ = input.withUnsafeBytes { write(inFD, $0.baseAddress, $0.count) }
+            lseek(inFD, 0, SEEK_SET)
+        }
+        defer { if inFD >= 0 { close(inFD) } }
+        let child = try Spawned(argv, environment: environment, stdin: inFD, stdout: out, stderr: err)
+        let status = child.wait(timeout: timeout)
+        return Result(status: status, stdout: readAll(out), stderr: readAll(err))
+    }
+
+    private static func readAll(_ fd: Int32) -> String {
+        lseek(fd, 0, SEEK_SET)
+        var data = [UInt8]()
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fd, &buf, buf.count)
+            if n <= 0 { break }
+            data += buf[0..<n]
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// A child process started with posix_spawn. Foundation's `Process` is not used: daemons such as
+/// sshd close every inherited descriptor at start, which Foundation takes for an exit and then
+/// blocks its monitor thread in `waitpid`, hanging every later `Process`.
+public final class Spawned {
+    public let pid: pid_t
+    private var exitStatus: Int32?
+
+    /// `-1` for a standard stream means /dev/null.
+    public init(_ argv: [String], environment: [String: String] = [:], stdin: Int32 = -1, stdout: Int32 = -1, stderr: Int32 = -1) throws {
         var env = ["PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                    "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/root",
                    "LANG": "C"]
         for (k, v) in environment { env[k] = v }
-        p.environment = env
-        // Output goes to unlinked temp files: no pipe to drain concurrently, no deadlock.
-        let out = try scratchFile(), err = try scratchFile()
-        defer { try? out.close(); try? err.close() }
-        p.standardOutput = out
-        p.standardError = err
-        let inPipe = Pipe()
-        if input != nil { p.standardInput = inPipe } else { p.standardInput = FileHandle(forReadingAtPath: "/dev/null") }
-        try p.run()
-        if let input {
-            inPipe.fileHandleForWriting.write(input)
-            try? inPipe.fileHandleForWriting.close()
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for (fd, target, flags) in [(stdin, Int32(0), O_RDONLY), (stdout, 1, O_WRONLY), (stderr, 2, O_WRONLY)] {
+            if fd >= 0 { posix_spawn_file_actions_adddup2(&actions, fd, target) }
+            else { posix_spawn_file_actions_addopen(&actions, target, "/dev/null", flags, 0) }
         }
-        let deadline = Date().addingTimeInterval(timeout)
-        while p.isRunning && Date() < deadline { usleep(10_000) }
-        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
-        p.waitUntilExit()
-        try out.seek(toOffset: 0)
-        try err.seek(toOffset: 0)
-        let outData = out.readDataToEndOfFile(), errData = err.readDataToEndOfFile()
-        return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        let cArgs = argv.map { strdup($0) } + [nil]
+        defer { cArgs.forEach { free($0) } }
+        let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { cEnv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawnp(&pid, argv[0], &actions, nil, cArgs, cEnv)
+        guard rc == 0 else { throw FixtureError.didNotStart("\(argv[0]): \(String(cString: strerror(rc)))") }
+        self.pid = pid
     }
+
+    public var isRunning: Bool {
+        if exitStatus != nil { return false }
+        var st: Int32 = 0
+        if waitpid(pid, &st, WNOHANG) == pid { exitStatus = Spawned.decode(st); return false }
+        return true
+    }
+
+    /// Waits for the exit (killing the child after `timeout`); the exit code, or 128+signal.
+    @discardableResult
+    public func wait(timeout: TimeInterval) -> Int32 {
+        let deadline = Date().addingTimeInterval(timeout)
+        while isRunning {
+            if Date() > deadline { kill(pid, SIGKILL); break }
+            usleep(5_000)
+        }
+        if exitStatus == nil {
+            var st: Int32 = 0
+            while waitpid(pid, &st, 0) < 0 && errno == EINTR {}
+            exitStatus = Spawned.decode(st)
+        }
+        return exitStatus!
+    }
+
+    /// SIGTERM, then waits (SIGKILL after 5 s).
+    public func stop() {
+        guard isRunning else { return }
+        kill(pid, SIGTERM)
+        wait(timeout: 5)
+    }
+
+    static func decode(_ st: Int32) -> Int32 { (st & 0x7f) == 0 ? (st >> 8) & 0xff : 128 + (st & 0x7f) }
 }
 
-private func scratchFile() throws -> FileHandle {
+private func scratchFile() throws -> Int32 {
     var template = Array("/tmp/sg-cmd-XXXXXX".utf8CString)
     let fd = mkstemp(&template)
     guard fd >= 0 else { throw FixtureError.didNotStart("mkstemp") }
+    _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
     template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
-    return FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+    return fd
 }
 
 /// Polls `condition` every 50 ms until it holds or `timeout` passes.
@@ -73,27 +133,17 @@ public func waitUntil(timeout: TimeInterval, _ condition: () -> Bool) -> Bool {
 ///     try Command.run(["ssh-add", "-l"], environment: agent.environment)
 public final class SSHAgentFixture {
     public let socketPath: String
-    private let process: Process
+    private let process: Spawned
 
     /// `extraEnvironment` reaches the agent (SSH_ASKPASS for confirm prompts);
     /// `runAsUID` starts it under another uid through setpriv (the folder must allow that uid in).
     public init(folder: URL, extraEnvironment: [String: String] = [:], runAsUID: uid_t? = nil) throws {
         socketPath = folder.appendingPathComponent("agent.sock").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         var args = ["ssh-agent", "-D", "-a", socketPath]
         if let uid = runAsUID {
             args = ["setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups"] + args
         }
-        p.arguments = args
-        var env = ["PATH": "/usr/bin:/bin:/usr/sbin:/sbin"]
-        for (k, v) in extraEnvironment { env[k] = v }
-        p.environment = env
-        p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        p.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        p.standardInput = FileHandle(forReadingAtPath: "/dev/null")
-        try p.run()
-        process = p
+        process = try Spawned(args, environment: extraEnvironment)
         let path = socketPath
         guard waitUntil(timeout: 10, { FileManager.default.fileExists(atPath: path) }) else {
             stop()
@@ -102,14 +152,9 @@ public final class SSHAgentFixture {
     }
 
     public var environment: [String: String] { ["SSH_AUTH_SOCK": socketPath] }
-    public var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { process.pid }
 
-    public func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGTERM)
-            process.waitUntilExit()
-        }
-    }
+    public func stop() { process.stop() }
 
     deinit { stop() }
 }
@@ -120,7 +165,7 @@ public final class SSHDFixture {
     public let port: Int
     public let folder: URL
     public let authorizedKeys: URL
-    private let process: Process
+    private let process: Spawned
 
     public init(folder: URL) throws {
         self.folder = folder
@@ -153,23 +198,17 @@ public final class SSHDFixture {
 
             """
             try text.write(to: config, atomically: true, encoding: .utf8)
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/sbin/sshd")
-            p.arguments = ["-D", "-e", "-f", config.path]
-            p.environment = ["PATH": "/usr/bin:/bin:/usr/sbin:/sbin"]
-            let err = Pipe()
-            p.standardError = err
-            p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-            p.standardInput = FileHandle(forReadingAtPath: "/dev/null")
-            try p.run()
+            let log = folder.appendingPathComponent("sshd.log").path
+            let logFD = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            defer { close(logFD) }
+            let p = try Spawned(["/usr/sbin/sshd", "-D", "-e", "-f", config.path], stderr: logFD)
             if waitUntil(timeout: 10, { !p.isRunning || SSHDFixture.accepts(port: port) }), p.isRunning {
                 self.port = port
                 self.process = p
                 return
             }
-            if p.isRunning { kill(p.processIdentifier, SIGTERM) }
-            p.waitUntilExit()
-            lastError = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.stop()
+            lastError = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         }
         throw FixtureError.didNotStart("sshd: \(lastError)")
     }
@@ -191,12 +230,7 @@ public final class SSHDFixture {
                         environment: environment, timeout: 30)
     }
 
-    public func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGTERM)
-            process.waitUntilExit()
-        }
-    }
+    public func stop() { process.stop() }
 
     deinit { stop() }
 
