@@ -109,3 +109,10 @@ int sg_signalfd_read(int fd, int *signo, int *code, pid_t *pid) {
 }
 
 int sg_si_kernel(void) { return SI_KERNEL; }
+
+#include <sys/vfs.h>
+int sg_path_is_memory_backed(const char *path) {
+    struct statfs fs;
+    if (statfs(path, &fs) != 0) return -1;
+    return (fs.f_type == 0x01021994 /* TMPFS_MAGIC */ || fs.f_type == (long)0x858458f6 /* RAMFS_MAGIC */) ? 1 : 0;
+}

@@ -89,12 +89,7 @@ public final class SecretFiles: @unchecked Sendable {
                              "drop --tmpfs-files (memfds need no folder) or set XDG_RUNTIME_DIR")
     }
 
-    static func isMemoryBacked(_ path: String) -> Bool {
-        var fs = statfs()
-        guard statfs(path, &fs) == 0 else { return false }
-        let type = UInt(bitPattern: Int(fs.f_type))
-        return type == 0x0102_1994 /* TMPFS_MAGIC */ || type == 0x8584_58f6 /* RAMFS_MAGIC */
-    }
+    static func isMemoryBacked(_ path: String) -> Bool { sg_path_is_memory_backed(path) == 1 }
 
     private func privateDirectory() throws -> String {
         if let d = directory { return d }

@@ -90,7 +90,7 @@ public enum SecretsFile {
                 throw SGError.usage("no section '\(section)' in \(file) (sections: \(names.joined(separator: ", ")))")
             }
             for base in ["common", "default"] where base != section {
-                if let (_, m) = sections[base] { ordered += m.map { ($0.key, $0.value) } }
+                if let entry = sections[base] { ordered += entry.1.map { ($0.key, $0.value) } }
             }
             ordered += chosen.1.map { ($0.key, $0.value) }
         } else {

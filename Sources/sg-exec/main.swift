@@ -55,14 +55,14 @@ struct SGExec: ParsableCommand {
         options.mask = mask
         options.tmpfsFiles = tmpfsFiles
         do {
-            exit(try ExecRunner.run(options))
+            Glibc.exit(try ExecRunner.run(options))
         } catch let e as ExecResolutionError {
             for line in e.lines { Stderr.write("sg-exec: \(line)\n") }
             Stderr.write("sg-exec: \(e.failures.count) of the references failed; \(command[0]) was not started\n")
-            exit(e.exitCode)
+            Glibc.exit(e.exitCode)
         } catch let e as CommandStartError {
             Stderr.write("sg-exec: \(e.message)\n")
-            exit(e.code)
+            Glibc.exit(e.code)
         }
     }
 }

@@ -31,3 +31,5 @@ int sg_signalfd(const sigset_t *mask);
 int sg_signalfd_read(int fd, int *signo, int *code, pid_t *pid);
 /* si_code of signals the kernel raised itself (a terminal's ^C, hang-up, SIGWINCH). */
 int sg_si_kernel(void);
+/* 1 when `path` is on tmpfs or ramfs (memory, never written to disk), 0 when not, -1 on error. */
+int sg_path_is_memory_backed(const char *path);
