@@ -136,7 +136,7 @@ public final class HTTPClient: @unchecked Sendable {
         let started = Clock.now
         do {
             return try pool.withHandle { h -> Outcome in
-                sgcurl_easy_reset(h.handle)
+                h.reset()
                 try configure(h, url: url, request: request, deadline: deadline)
                 let headers = HeaderList()
                 for (name, value) in request.headers { headers.append("\(name): \(value)") }
@@ -272,8 +272,8 @@ public struct RetryPolicy: Sendable {
             return retryAfter ?? backoff(attempt: attempt)
         case 503 where retryAfter != nil:
             return retryAfter
-        case 502, 503, 504 where request.isIdempotent:
-            return backoff(attempt: attempt)
+        case 502, 503, 504:
+            return request.isIdempotent ? backoff(attempt: attempt) : nil
         default:
             return nil
         }

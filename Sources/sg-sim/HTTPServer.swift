@@ -66,6 +66,10 @@ final class SimHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .head(let h):
             head = h
             body = Data()
+            // curl waits a second for this before sending a large body.
+            if h.headers["Expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: h.version, status: .continue))), promise: nil)
+            }
         case .body(var buf):
             if let bytes = buf.readBytes(length: buf.readableBytes) { body.append(contentsOf: bytes) }
         case .end:

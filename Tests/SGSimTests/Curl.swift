@@ -91,6 +91,13 @@ class SimTestCase: XCTestCase {
 
     var sim: SimReady { simulator.ready }
 
+    /// A temporary folder removed after the test.
+    func tempDir(_ label: String) throws -> URL {
+        let dir = try TestPaths.makeTempDir(label)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        return dir
+    }
+
     override class func tearDown() {
         let key = String(describing: self)
         SimTestCase.shared.removeValue(forKey: key)?.stop()

@@ -158,5 +158,26 @@ final class LifecycleTests: XCTestCase {
         XCTAssertEqual(r.apiKeys.count, 64)  // 63 secrets + the broker key
         sim.stop()
         XCTAssertEqual(sim.exitStatus, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: r.stateDir))
+    }
+
+    func testRestartReusesPKIAndKeys() throws {
+        let dir = try TestPaths.makeTempDir("restart")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let state = dir.appendingPathComponent("state")
+        let first = try Simulator(state: state)
+        let keys = first.ready.apiKeys
+        let ca = try Data(contentsOf: URL(fileURLWithPath: first.ready.ca))
+        first.stop()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: state.appendingPathComponent("ready.json").path), "ready.json removed on exit")
+        let t0 = Date()
+        let second = try Simulator(state: state)
+        defer { second.stop() }
+        XCTAssertLessThan(Date().timeIntervalSince(t0), 10)
+        XCTAssertEqual(second.ready.apiKeys, keys)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: second.ready.ca)), ca)
+        XCTAssertNotEqual(second.ready.pid, first.ready.pid)
+        let r = try Curl.a2a(second.ready, key: keys["demo-db"], "Credentials?type=Password")
+        XCTAssertEqual(r.json as? String, second.ready.passwords["demo-db"])
     }
 }

@@ -32,7 +32,7 @@ final class IdentityTests: SimTestCase {
         return try XCTUnwrap(JSONSerialization.jsonObject(with: XCTUnwrap(Data(base64Encoded: b64))) as? [String: Any])
     }
 
-    private func jar() throws -> String { try TestPaths.makeTempDir("jar").appendingPathComponent("jar").path }
+    private func jar() throws -> String { try tempDir("jar").appendingPathComponent("jar").path }
 
     func testPasswordLoginAndRefresh() throws {
         let j = try jar()

@@ -117,7 +117,7 @@ final class RSTSTests: SimTestCase {
     }
 
     private func cookieJar(_ p: PKCE) throws -> String {
-        let dir = try TestPaths.makeTempDir("jar")
+        let dir = try tempDir("jar")
         let jar = dir.appendingPathComponent("jar").path
         // Netscape cookie-jar line, as safeguard-bash writes it (secure TRUE, path /RSTS).
         try "127.0.0.1\tFALSE\t/RSTS\tTRUE\t0\tCsrfToken\t\(p.csrf)\n".write(toFile: jar, atomically: true, encoding: .utf8)
@@ -183,7 +183,7 @@ final class RSTSTests: SimTestCase {
         XCTAssertEqual(tok.status, 200, tok.text)
 
         // No CsrfToken cookie: refused.
-        let dir = try TestPaths.makeTempDir("jar")
+        let dir = try tempDir("jar")
         let empty = dir.appendingPathComponent("empty").path
         _ = FileManager.default.createFile(atPath: empty, contents: Data())
         XCTAssertEqual(try step(1, PKCE(), jar: empty, user: "bob", password: pw).status, 400)

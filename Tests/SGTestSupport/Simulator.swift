@@ -116,16 +116,20 @@ public enum SimulatorError: Error, CustomStringConvertible {
 /// for openssl/ssh-keygen/puttygen. The state folder is removed by `stop()` (also run by deinit).
 public final class Simulator: @unchecked Sendable {
     public let ready: SimReady
+    /// The wrapper folder: `sim.stderr`, and `state/` unless a state folder was given.
     public let stateDir: URL
     private let process: Process
     private let lock = NSLock()
     private var stopped = false
 
-    public init(flags: [String] = [], timeout: TimeInterval = 60) throws {
+    /// Starts the sim. `state` reuses a caller-owned state folder (kept by `stop()`, e.g. to test a
+    /// restart); by default a fresh one is made inside `stateDir` (the wrapper folder that also holds
+    /// `sim.stderr`), which `stop()` removes.
+    public init(flags: [String] = [], state givenState: URL? = nil, timeout: TimeInterval = 60) throws {
         stateDir = try TestPaths.makeTempDir("sim")
         let errPath = stateDir.appendingPathComponent("sim.stderr")
         _ = FileManager.default.createFile(atPath: errPath.path, contents: nil)
-        let state = stateDir.appendingPathComponent("state")
+        let state = givenState ?? stateDir.appendingPathComponent("state")
         process = Process()
         process.executableURL = URL(fileURLWithPath: TestPaths.binary("sg-sim"))
         process.arguments = ["start", "--state", state.path] + flags
@@ -200,7 +204,7 @@ public final class Simulator: @unchecked Sendable {
         try JSONDecoder().decode(SimStats.self, from: admin("/admin/stats").body)
     }
 
-    /// SIGTERM, wait for the exit, remove the state folder. Safe to call twice.
+    /// SIGTERM, wait for the exit, remove the state folder (unless the caller gave it). Safe to call twice.
     public func stop() {
         lock.lock()
         defer { lock.unlock() }
