@@ -52,11 +52,12 @@ final class SecretsFileTests: XCTestCase {
     func testCombinedTagsAndDefault() throws {
         let text = """
         DB_USER: !var:default='admin':file db-user
-        GREETING: !str:default='hi there' ""
+        GREETING: !str:default='hi%20there' ""
         COLON: !var:default='a:b' x
         PLAIN_FILE: !file |
           line one
           line two
+        LAST: x
         """
         let e = try SecretsFile.parse(text)
         XCTAssertEqual(e[0].value, try ref("sg:db-user"))
