@@ -291,6 +291,19 @@ final class SGExecTests: XCTestCase {
         XCTAssertEqual(try String(contentsOf: marker, encoding: .utf8), "usr1\nint\nterm\n")
     }
 
+    func testTerminalInterruptIsNotDeliveredTwice() throws {
+        // Under a pseudo-terminal (script(1)), ^C goes to the whole foreground process group:
+        // the child gets it from the terminal, and sg-exec must not forward a second copy.
+        let ready = tmp.appendingPathComponent("ready")
+        let marker = tmp.appendingPathComponent("marker")
+        let child = #"trap 'echo int >> "$1"' INT; echo ready > "$2"; i=0; while [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done; exit 3"#
+        let inner = "'\(TestPaths.binary("sg-exec"))' --mask -e A=sg:demo-db -- /bin/sh -c '\(child.replacingOccurrences(of: "'", with: "'\\''"))' sh '\(marker.path)' '\(ready.path)'"
+        let outer = #"(i=0; while [ ! -s "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; printf '\003'; sleep 2) | script -qec "$2" /dev/null"#
+        let r = finish(try start(["-c", outer, "sh", ready.path, inner], executable: "/bin/sh"))
+        XCTAssertEqual(r.status, 3, r.stdout + r.stderr)
+        XCTAssertEqual(try String(contentsOf: marker, encoding: .utf8), "int\n", "one SIGINT, from the terminal")
+    }
+
     // MARK: failures
 
     func testFailingReferencesStopTheChildAndAreEachNamed() throws {
