@@ -296,8 +296,9 @@ final class SGExecTests: XCTestCase {
         // the child gets it from the terminal, and sg-exec must not forward a second copy.
         let ready = tmp.appendingPathComponent("ready")
         let marker = tmp.appendingPathComponent("marker")
-        let child = #"trap 'echo int >> "$1"' INT; echo ready > "$2"; i=0; while [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done; exit 3"#
-        let inner = "'\(TestPaths.binary("sg-exec"))' --mask -e A=sg:demo-db -- /bin/sh -c '\(child.replacingOccurrences(of: "'", with: "'\\''"))' sh '\(marker.path)' '\(ready.path)'"
+        // perl counts every delivery of a signal (its deferred handlers run once per arrival).
+        let child = #"$SIG{INT} = sub { open(my $f, ">>", $ARGV[0]); print $f "int\n"; close($f) }; open(my $r, ">", $ARGV[1]); print $r "ready\n"; close($r); select(undef, undef, undef, 0.1) for 1..20; exit 3"#
+        let inner = "'\(TestPaths.binary("sg-exec"))' --mask -e A=sg:demo-db -- /usr/bin/perl -e '\(child.replacingOccurrences(of: "'", with: "'\\''"))' '\(marker.path)' '\(ready.path)'"
         let outer = #"(i=0; while [ ! -s "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; printf '\003'; sleep 2) | script -qec "$2" /dev/null"#
         let r = finish(try start(["-c", outer, "sh", ready.path, inner], executable: "/bin/sh"))
         XCTAssertEqual(r.status, 3, r.stdout + r.stderr)
