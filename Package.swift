@@ -44,12 +44,13 @@ let package = Package(
             .product(name: "SystemPackage", package: "swift-system"),
         ], swiftSettings: strict),
         .target(name: "SGTransport", dependencies: ["SGCore", "CCurlShim", "COpenSSL"], swiftSettings: strict),
-        .target(name: "SGSafeguard", dependencies: ["SGCore", "SGTransport"], swiftSettings: strict),
+        .target(name: "SGSafeguard", dependencies: ["SGCore", "SGTransport", "COpenSSL"], swiftSettings: strict),
         .target(name: "SGIdentity", dependencies: ["SGCore", "SGTransport"], swiftSettings: strict),
         .target(name: "SGKeyring", dependencies: ["SGCore", "CSecretShim", "COpenSSL"], swiftSettings: strict),
         .target(name: "SGSSH", dependencies: ["SGCore", "COpenSSL"], swiftSettings: strict),
         .target(name: "SGResolver", dependencies: [
-            "SGCore", "SGTransport", "SGSafeguard", "SGIdentity", "SGKeyring",
+            "SGCore", "SGTransport", "SGSafeguard", "SGIdentity", "SGKeyring", "CSGSys",
+            .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),
 
         .target(name: "SGCommand", dependencies: [

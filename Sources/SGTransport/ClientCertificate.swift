@@ -73,10 +73,11 @@ enum OpenSSL {
         }
         guard let key else {
             let detail = drainErrors()
-            if passphrase == nil && (detail.contains("bad decrypt") || detail.contains("interrupted or cancelled") || detail.contains("bad password") || detail.contains("processing error")) {
+            let decryptFailed = ["bad decrypt", "bad password", "cipherfinal", "interrupted or cancelled", "processing error"].contains { detail.contains($0) }
+            if decryptFailed && passphrase == nil {
                 throw SGError.config("client key \(what) is encrypted: set client.key-passphrase in the profile")
             }
-            if detail.contains("bad decrypt") || detail.contains("bad password") {
+            if decryptFailed {
                 throw SGError.config("cannot decrypt client key \(what): wrong key-passphrase")
             }
             throw SGError.config("cannot read client key \(what): \(detail)")

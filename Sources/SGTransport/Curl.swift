@@ -67,10 +67,11 @@ private let headerCallback: sgcurl_data_cb = { ptr, size, nmemb, userdata in
 }
 
 extension String {
+    /// Without leading and trailing blanks and line ends ("\r\n" is one Character in Swift).
     func trimmingSpaces() -> String {
         var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" || f == "\r" || f == "\n" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" || l == "\r" || l == "\n" { s.removeLast() }
+        while let f = s.first, f.isWhitespace { s.removeFirst() }
+        while let l = s.last, l.isWhitespace { s.removeLast() }
         return String(s)
     }
 }
@@ -81,35 +82,31 @@ final class CurlHandle {
     private let errorBuffer: UnsafeMutablePointer<CChar>
     let sink: ResponseSink
 
+    private let share: UnsafeMutableRawPointer?
+
     init(share: UnsafeMutableRawPointer?, bodyLimit: Int) throws {
         try CurlLibrary.ensureLoaded()
         guard let h = sgcurl_easy_init() else { throw SGError.internalError("curl_easy_init failed") }
         handle = h
+        self.share = share
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
         sink = ResponseSink(limit: bodyLimit)
-        self.share = share
-        installCallbacks()
+        reset()
     }
 
-    private let share: UnsafeMutableRawPointer?
-
-    /// The options every request needs: curl_easy_reset clears them, and without the write
-    /// callback libcurl would print the response body (a secret) on stdout.
-    private func installCallbacks() {
-        _ = sgcurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
-        let me = Unmanaged.passUnretained(sink).toOpaque()
-        _ = sgcurl_setopt_data_cb(handle, CURLOPT_WRITEFUNCTION, bodyCallback)
-        _ = sgcurl_setopt_pointer(handle, CURLOPT_WRITEDATA, me)
-        _ = sgcurl_setopt_data_cb(handle, CURLOPT_HEADERFUNCTION, headerCallback)
-        _ = sgcurl_setopt_pointer(handle, CURLOPT_HEADERDATA, me)
-        if let share { _ = sgcurl_setopt_pointer(handle, CURLOPT_SHARE, share) }
-    }
-
-    /// Clears the previous request's options (curl_easy_reset), keeping callbacks and the share.
+    /// Clears every per-request option (curl_easy_reset keeps live connections and caches) and
+    /// puts back what every request needs: our callbacks, the error buffer, the share handle.
     func reset() {
-        sgcurl_easy_reset(handle)
-        installCallbacks()
+        let h = handle
+        sgcurl_easy_reset(h)
+        _ = sgcurl_setopt_pointer(h, CURLOPT_ERRORBUFFER, errorBuffer)
+        let me = Unmanaged.passUnretained(sink).toOpaque()
+        _ = sgcurl_setopt_data_cb(h, CURLOPT_WRITEFUNCTION, bodyCallback)
+        _ = sgcurl_setopt_pointer(h, CURLOPT_WRITEDATA, me)
+        _ = sgcurl_setopt_data_cb(h, CURLOPT_HEADERFUNCTION, headerCallback)
+        _ = sgcurl_setopt_pointer(h, CURLOPT_HEADERDATA, me)
+        if let share { _ = sgcurl_setopt_pointer(h, CURLOPT_SHARE, share) }
     }
 
     deinit {

@@ -1,0 +1,234 @@
+import XCTest
+import SGCore
+import SGTestSupport
+@testable import SGTransport
+
+/// The transport against a real HTTPS server that asks for client certificates (sg-sim).
+final class HTTPClientTests: XCTestCase {
+    nonisolated(unsafe) static var sim: Simulator!
+
+    override class func setUp() {
+        super.setUp()
+        setenv("SWIFT_BACKTRACE", "enable=no", 1)
+        sim = try! Simulator()
+    }
+
+    override class func tearDown() {
+        sim?.stop()
+        super.tearDown()
+    }
+
+    var sim: Simulator { Self.sim }
+    var ready: SimReady { sim.ready }
+
+    override func setUpWithError() throws {
+        try sim.post("/admin/clear")
+        try sim.post("/admin/reset-log")
+    }
+
+    func tls(client: ClientIdentity? = nil, ca: String? = nil, total: Double = 10) -> TLSSettings {
+        var t = TLSSettings()
+        t.caFile = ca ?? ready.ca
+        t.client = client ?? .pem(cert: ready.clientCert, key: ready.clientKey, passphrase: nil)
+        t.totalTimeout = total
+        t.connectTimeout = 2
+        return t
+    }
+
+    var appliance: Appliance { Appliance(host: "127.0.0.1", port: ready.port) }
+
+    func client(_ settings: TLSSettings? = nil, appliances: [Appliance]? = nil) throws -> HTTPClient {
+        let c = try HTTPClient(appliances: appliances ?? [appliance], tls: settings ?? tls())
+        c.retry.baseDelay = 0.05
+        return c
+    }
+
+    func passwordRequest(_ secret: String = "demo-db") -> HTTPRequest {
+        var r = HTTPRequest(.get, "/service/a2a/v4/Credentials?type=Password")
+        r.authorization = ("A2A ", SecretBytes(string: ready.apiKeys[secret]!))
+        return r
+    }
+
+    func assertPassword(_ client: HTTPClient, file: StaticString = #filePath, line: UInt = #line) throws {
+        let r = try client.send(passwordRequest())
+        XCTAssertEqual(r.status, 200, file: file, line: line)
+        XCTAssertEqual(try JSONString.decodeLiteral(r.body).unsafeString(), ready.passwords["demo-db"], file: file, line: line)
+    }
+
+    func assertError(_ exit: ExitCode, _ body: () throws -> Void, contains: String? = nil, file: StaticString = #filePath, line: UInt = #line) {
+        do {
+            try body()
+            XCTFail("expected exit \(exit.rawValue)", file: file, line: line)
+        } catch let e as SGError {
+            XCTAssertEqual(e.exitCode, exit, e.message, file: file, line: line)
+            if let contains { XCTAssertTrue(e.message.contains(contains), e.message, file: file, line: line) }
+        } catch {
+            XCTFail("\(error)", file: file, line: line)
+        }
+    }
+
+    // MARK: client identities
+
+    func testPEMClientCertificate() throws {
+        try assertPassword(try client())
+        XCTAssertEqual(try sim.log().last?.cert, "sg-client")
+    }
+
+    func testEncryptedPEMKeyWithPassphrase() throws {
+        try assertPassword(try client(tls(client: .pem(cert: ready.clientCert, key: ready.clientKeyEncrypted,
+                                                         passphrase: .file(ready.clientPassphraseFile)))))
+    }
+
+    func testEncryptedPEMKeyWithoutOrWithWrongPassphraseIsAConfigError() throws {
+        assertError(.config, { _ = try self.client(self.tls(client: .pem(cert: self.ready.clientCert, key: self.ready.clientKeyEncrypted, passphrase: nil))) }, contains: "encrypted")
+        assertError(.config, { _ = try self.client(self.tls(client: .pem(cert: self.ready.clientCert, key: self.ready.clientKeyEncrypted, passphrase: .literal(SecretBytes(string: "wrong"))))) }, contains: "passphrase")
+    }
+
+    func testPKCS12ModernAndLegacy() throws {
+        let pass = SecretSource.literal(SecretBytes(string: ready.clientP12Passphrase))
+        try assertPassword(try client(tls(client: .pkcs12(path: ready.clientP12, passphrase: pass))))
+        try assertPassword(try client(tls(client: .pkcs12(path: ready.clientP12Legacy, passphrase: pass))))
+        assertError(.config, { _ = try self.client(self.tls(client: .pkcs12(path: self.ready.clientP12, passphrase: .literal(SecretBytes(string: "nope"))))) }, contains: "wrong passphrase")
+    }
+
+    func testWrongCAIsUntrusted() throws {
+        let c = try client(tls(ca: ready.otherCA))
+        assertError(.config, { _ = try c.send(self.passwordRequest()) }, contains: "not trusted")
+    }
+
+    func testNoClientCertificateIsRefusedByTheAppliance() throws {
+        var t = tls()
+        t.client = nil
+        let r = try client(t).send(passwordRequest())
+        XCTAssertEqual(r.status, 403)
+        XCTAssertEqual(try sim.log().last?.cert, "none")
+    }
+
+    func testUntrustedClientCertificateIsDenied() throws {
+        let c = try client(tls(client: .pem(cert: ready.rogueCert, key: ready.rogueKey, passphrase: nil)))
+        assertError(.noPermission, { _ = try c.send(self.passwordRequest()) }, contains: "rejected")
+    }
+
+    // MARK: pins and verification
+
+    func serverPin() throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "openssl x509 -in '\(ready.serverCert)' -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64"]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        p.waitUntilExit()
+        return "sha256//" + String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func testPinningAcceptsTheRightKeyAndRefusesOthers() throws {
+        var t = tls()
+        t.pins = [try serverPin()]
+        try assertPassword(try client(t))
+        t.pins = ["sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="]
+        let c = try client(t)
+        assertError(.config, { _ = try c.send(self.passwordRequest()) }, contains: "pins")
+    }
+
+    func testInsecureSkipsVerification() throws {
+        var t = tls(ca: ready.otherCA)
+        t.insecure = true
+        try assertPassword(try client(t))
+    }
+
+    // MARK: timeouts, retries, failover
+
+    func testTotalTimeout() throws {
+        try sim.admin("/admin/fault", json: ["delayMs": 4000, "count": 1])
+        let c = try client(tls(total: 1))
+        let start = Clock.now
+        assertError(.tempFailure, { _ = try c.send(self.passwordRequest()) })
+        XCTAssertLessThan(Clock.now - start, 3.5, "must not wait for the slow reply")
+    }
+
+    func testServiceUnavailableWithRetryAfterIsRetried() throws {
+        try sim.admin("/admin/fault", json: ["status": 503, "count": 1, "retryAfter": 1])
+        try assertPassword(try client())
+        XCTAssertEqual(try sim.log().map(\.status), [503, 200])
+    }
+
+    func testTooManyRequestsIsRetriedEvenForPost() throws {
+        try sim.admin("/admin/fault", json: ["status": 429, "count": 2, "path": "/service/core"])
+        var r = HTTPRequest(.post, "/service/core/v4/Token/LoginResponse")
+        r.setJSONBody(SecretBytes(string: "{\"StsAccessToken\":\"bogus\"}"))
+        let response = try client().send(r)
+        XCTAssertEqual(response.status, 400)
+        XCTAssertEqual(try sim.log().map(\.status), [429, 429, 400])
+    }
+
+    func testBadGatewayIsNotRetriedForPost() throws {
+        try sim.admin("/admin/fault", json: ["status": 502, "count": 1])
+        var r = HTTPRequest(.post, "/service/core/v4/Token/LoginResponse")
+        r.setJSONBody(SecretBytes(string: "{}"))
+        XCTAssertEqual(try client().send(r).status, 502)
+        XCTAssertEqual(try sim.log().count, 1)
+    }
+
+    func testBadGatewayIsRetriedForGet() throws {
+        try sim.admin("/admin/fault", json: ["status": 502, "count": 1])
+        try assertPassword(try client())
+    }
+
+    func testRetryAfterLongerThanTheDeadlineGivesUpAtOnce() throws {
+        try sim.admin("/admin/fault", json: ["status": 503, "count": 5, "retryAfter": 60])
+        let c = try client(tls(total: 5))
+        let start = Clock.now
+        assertError(.tempFailure, { _ = try c.send(self.passwordRequest()) }, contains: "wait 60")
+        XCTAssertLessThan(Clock.now - start, 3)
+    }
+
+    func testConnectionResetMidResponseIsRetriedForGet() throws {
+        try sim.admin("/admin/fault", json: ["reset": true, "count": 1])
+        try assertPassword(try client())
+    }
+
+    func testFailoverToTheSecondAppliance() throws {
+        let dead = Appliance(host: "127.0.0.1", port: try closedPort())
+        try assertPassword(try client(appliances: [dead, appliance]))
+    }
+
+    func testEveryApplianceDownIsUnreachable() throws {
+        let c = try client(appliances: [Appliance(host: "127.0.0.1", port: try closedPort())])
+        assertError(.unavailable, { _ = try c.send(self.passwordRequest()) }, contains: "unreachable")
+    }
+
+    // MARK: connection reuse
+
+    func testOneConnectionForManySequentialRequests() throws {
+        let c = try client()
+        for _ in 0..<10 { try assertPassword(c) }
+        XCTAssertEqual(try sim.stats().connections, 1)
+        XCTAssertEqual(Set(try sim.log().map(\.conn)).count, 1)
+    }
+
+    func testParallelRequestsStayWithinThePool() throws {
+        var t = tls()
+        t.poolSize = 3
+        let c = try client(t)
+        let results = c.sendAll(Array(repeating: passwordRequest(), count: 12))
+        XCTAssertEqual(results.filter { (try? $0.get().status) == 200 }.count, 12)
+        let conns = try sim.stats().connections
+        XCTAssertGreaterThanOrEqual(conns, 1)
+        XCTAssertLessThanOrEqual(conns, 3)
+    }
+
+    /// A loopback port nothing listens on.
+    func closedPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}
