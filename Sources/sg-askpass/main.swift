@@ -4,6 +4,9 @@
 import SGCore
 import SGResolver
 import SGSSH
+#if canImport(Glibc)
+import Glibc
+#endif
 
 let arguments = CommandLine.arguments.dropFirst()
 if arguments.isEmpty || arguments.first == "-h" || arguments.first == "--help" {
@@ -16,7 +19,7 @@ if arguments.isEmpty || arguments.first == "-h" || arguments.first == "--help" {
       unmapped prompts); other sysexits codes when fetching the answer failed.
 
     """)
-    exit(arguments.isEmpty ? ExitCode.usage.rawValue : 0)
+    exit(arguments.isEmpty ? ExitCode.usage.rawValue : Int32(0))
 }
 
 Tool.run("sg-askpass") {

@@ -51,7 +51,9 @@ extension SGSSHKey {
 
         func validate() throws {
             try options.requireOpenSSH("add")
-            if let t { _ = try SSHLifetime.parse(t) }
+            if let t {
+                do { _ = try SSHLifetime.parse(t) } catch let e as SGError { throw ValidationError(e.message) }
+            }
         }
 
         func run() throws {

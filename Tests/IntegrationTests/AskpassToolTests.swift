@@ -145,7 +145,7 @@ final class AskpassToolTests: SSHToolTestCase {
         let sshd = try SSHDFixture(folder: tmp.appendingPathComponent("sshd", isDirectory: true).creatingFolder())
         defer { sshd.stop() }
         let knownHosts = tmp.appendingPathComponent("known_hosts").path
-        FileManager.default.createFile(atPath: knownHosts, contents: Data())
+        _ = FileManager.default.createFile(atPath: knownHosts, contents: Data())
         let wrapper = try askpassWrapper()
         // A config path that does not exist: any attempt to load it would exit 78, not 1.
         let env = sshEnvironment(wrapper, config: tmp.appendingPathComponent("missing.yaml").path)
@@ -238,7 +238,7 @@ final class AskpassToolTests: SSHToolTestCase {
         XCTAssertEqual(none.stdout, Data())
         // A broken config is reported (78) only when the prompt needs config.
         let broken = tmp.appendingPathComponent("broken.yaml").path
-        FileManager.default.createFile(atPath: broken, contents: Data("version: 2\n".utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: broken, contents: Data("version: 2\n".utf8), attributes: [.posixPermissions: 0o600])
         XCTAssertEqual(try askpass(["db@db1.corp's password: "], config: broken).status, 78)
         XCTAssertEqual(try askpass(["Bad passphrase, try again for /k: "], config: broken).status, 1)
     }

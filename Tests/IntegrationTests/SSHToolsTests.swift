@@ -55,7 +55,7 @@ class SSHToolTestCase: XCTestCase {
         text = text.replacingOccurrences(of: "ssh: {}\n", with: sshSection.isEmpty ? "ssh: {}\n" : "ssh:\n" + sshSection)
         text = edit(text)
         let path = URL(fileURLWithPath: sim.ready.stateDir).appendingPathComponent("config-\(UUID().uuidString).yaml").path
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
         return path
     }
 
@@ -102,7 +102,7 @@ class SSHToolTestCase: XCTestCase {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         chmod(folder.path, 0o777)
         for f in ["prompts", "status", "stderr"] {
-            FileManager.default.createFile(atPath: folder.appendingPathComponent(f).path, contents: Data(), attributes: [.posixPermissions: 0o666])
+            _ = FileManager.default.createFile(atPath: folder.appendingPathComponent(f).path, contents: Data(), attributes: [.posixPermissions: 0o666])
         }
         let script = """
         #!/bin/sh
@@ -114,7 +114,7 @@ class SSHToolTestCase: XCTestCase {
 
         """
         let path = folder.appendingPathComponent("sg-askpass-wrapper").path
-        FileManager.default.createFile(atPath: path, contents: Data(script.utf8), attributes: [.posixPermissions: 0o755])
+        _ = FileManager.default.createFile(atPath: path, contents: Data(script.utf8), attributes: [.posixPermissions: 0o755])
         return AskpassWrapper(path: path, folder: folder)
     }
 
@@ -263,7 +263,7 @@ final class SSHToolsTests: SSHToolTestCase {
 
         // A symlink at the destination is refused; its target is untouched.
         let target = tmp.appendingPathComponent("target").path
-        FileManager.default.createFile(atPath: target, contents: Data("untouched\n".utf8))
+        _ = FileManager.default.createFile(atPath: target, contents: Data("untouched\n".utf8))
         let link = tmp.appendingPathComponent("keys/link").path
         XCTAssertEqual(symlink(target, link), 0)
         let refused = try sgSSHKey(["fetch", "ssh-rsa", "-o", link])
@@ -307,11 +307,11 @@ final class SSHToolsTests: SSHToolTestCase {
         XCTAssertEqual(r.status, 0, r.stderrText)
         XCTAssertTrue(r.stdoutText.hasPrefix("---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----"), String(r.stdoutText.prefix(60)))
         let file = tmp.appendingPathComponent("rsa.ssh2").path
-        FileManager.default.createFile(atPath: file, contents: r.stdout, attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: file, contents: r.stdout, attributes: [.posixPermissions: 0o600])
         let imported = try run(["ssh-keygen", "-i", "-f", file]).stdout
         XCTAssertTrue(imported.contains("PRIVATE KEY-----"), String(imported.prefix(60)))
         let opensshFile = tmp.appendingPathComponent("rsa.imported").path
-        FileManager.default.createFile(atPath: opensshFile, contents: Data(imported.utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: opensshFile, contents: Data(imported.utf8), attributes: [.posixPermissions: 0o600])
         XCTAssertEqual(blobPart(try run(["ssh-keygen", "-y", "-f", opensshFile]).stdout), blobPart(try publicLines("ssh-rsa")[0]))
 
         // fetch -o in ssh2 writes the Ssh2 text, with the .pub taken from the OpenSSH form.
@@ -332,7 +332,7 @@ final class SSHToolsTests: SSHToolTestCase {
         XCTAssertEqual(r.status, 0, r.stderrText)
         XCTAssertTrue(r.stdoutText.hasPrefix("PuTTY-User-Key-File-3: ssh-ed25519\n"), String(r.stdoutText.prefix(60)))
         let file = tmp.appendingPathComponent("ed.ppk").path
-        FileManager.default.createFile(atPath: file, contents: r.stdout, attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: file, contents: r.stdout, attributes: [.posixPermissions: 0o600])
         let pub = try run(["puttygen", file, "-O", "public-openssh"]).stdout
         XCTAssertEqual(blobPart(pub), blobPart(try publicLines("ssh-ed25519")[0]))
     }
@@ -385,7 +385,7 @@ final class SSHToolsTests: SSHToolTestCase {
 
     /// `TYPE BASE64` of a public-key line (without the comment).
     func blobPart(_ line: String) -> String {
-        line.split(separator: " ").prefix(2).joined(separator: " ")
+        line.split(whereSeparator: { $0 == " " || $0 == "\n" }).prefix(2).joined(separator: " ")
     }
 }
 
