@@ -104,9 +104,11 @@ extension SGSSHKey {
         static let configuration = CommandConfiguration(
             abstract: "Print the public key and its fingerprint.",
             discussion: """
-            Two lines on stdout:
-              TYPE BASE64 sg:NAME                      (for authorized_keys; as in FILE.pub)
-              BITS SHA256:FINGERPRINT sg:NAME (TYPE)   (exactly what 'ssh-keygen -lf FILE.pub' prints)
+            Prints two lines on stdout:
+              TYPE BASE64 sg:NAME
+                  the authorized_keys line (also FILE.pub of fetch -o)
+              BITS SHA256:FINGERPRINT sg:NAME (TYPE)
+                  exactly what 'ssh-keygen -lf FILE.pub' prints
             --fingerprint prints only the SHA256:FINGERPRINT, --key only the first line.
             """)
         @Argument(help: "The private-key secret.") var name: String
