@@ -1,3 +1,5 @@
+#if canImport(XCTest)
+// XCTest exists only for test builds: `swift build -c release` also builds this support target.
 import Foundation
 import SGCore
 import XCTest
@@ -83,3 +85,4 @@ public final class ScriptedPrompt: Prompter, @unchecked Sendable {
     }
     public func say(_ text: String) {}
 }
+#endif
