@@ -19,7 +19,7 @@ let fuzzTargets: [FuzzTarget] = [
     FuzzTarget(name: "askpass", summary: "AskpassPrompt.classify (first byte picks SSH_ASKPASS_PROMPT) and GitURL", run: fuzzAskpass),
     FuzzTarget(name: "private-key", summary: "PrivateKey.read over PEM, PKCS#8 and openssh-key-v1 (first byte 0x00-0x03 armors raw DER/blob)", run: fuzzPrivateKey),
     FuzzTarget(name: "pkcs12", summary: "ClientCertificate.parsePKCS12 (OpenSSL d2i_PKCS12 + PKCS12_parse)", run: fuzzPKCS12),
-    FuzzTarget(name: "json", summary: "SGCore.JSONValue.parse (appliance responses) and re-serialization", run: fuzzJSON),
+    FuzzTarget(name: "json", summary: "JSONValue.parse (appliance responses) and re-serialization", run: fuzzJSON),
     FuzzTarget(name: "json-literal", summary: "SGCore.JSONString.decodeLiteral (A2A password answers)", run: fuzzJSONLiteral),
     FuzzTarget(name: "ark-token", summary: "SGKeyring.ArkToken.parse (keyring items, Ark's JSON) and its serialization", run: fuzzArkToken),
 ] + extraFuzzTargets
@@ -88,14 +88,14 @@ func fuzzPKCS12(_ raw: UnsafeRawBufferPointer) {
 }
 
 func fuzzJSON(_ raw: UnsafeRawBufferPointer) {
-    guard let v = try? SGCore.JSONValue.parse(secret(raw)) else { return }
+    guard let v = try? JSONValue.parse(secret(raw)) else { return }
     // What the clients do with an answer: walk it, read members, re-serialize and re-parse.
     _ = v["Code"]?.intValue
     _ = v["Message"]?.text
     _ = v.arrayValue?.first?["PrivateKey"]?.text
     _ = try? v.secret()
     let again = v.serialized()
-    guard (try? SGCore.JSONValue.parse(again)) != nil else {
+    guard (try? JSONValue.parse(again)) != nil else {
         fatalError("JSONValue: serialized output does not parse again")
     }
 }
@@ -109,7 +109,6 @@ func fuzzJSONLiteral(_ raw: UnsafeRawBufferPointer) {
 }
 
 func fuzzArkToken(_ raw: UnsafeRawBufferPointer) {
-    _ = try? SGKeyring.JSONValue.parse(raw)
     guard let token = try? ArkToken.parse(secret(raw)) else { return }
     _ = token.serialized()
 }

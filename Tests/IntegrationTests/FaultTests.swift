@@ -11,14 +11,18 @@ import Glibc
 // else here depends on speed), and that no partial file or lost cache entry is left behind.
 
 /// How one tool fetches one secret, so that every fault can be driven through every tool.
-struct FetchCase: CustomStringConvertible {
+struct FetchCase: CustomStringConvertible, @unchecked Sendable {
     let tool: String
     let args: [String]
     let stdin: Data?
     /// The secret the call fetches, and what its stdout must then contain.
     let secret: String
     let expect: (SimReady) -> String
-    var description: String { "\(tool) \(args.prefix(2).joined(separator: " "))" }
+    /// The sim path prefix its network calls start with (faults are aimed there).
+    var faultPath = "/service/a2a"
+    /// Its calls are GETs, so a reset mid-response is retried; a POST login is not (may have been sent).
+    var idempotent = true
+    var description: String { "\(tool) \(args.prefix(3).joined(separator: " "))" }
 
     var path: String { TestPaths.binary(tool) }
 
@@ -34,6 +38,11 @@ struct FetchCase: CustomStringConvertible {
                   expect: { $0.passwords["demo-db"]! + "\n" }),
         FetchCase(tool: "sg-exec", args: ["-e", "SGV=sg:demo-db", "--", "/bin/sh", "-c", #"printf '%s' "$SGV""#], stdin: nil,
                   secret: "demo-db", expect: { $0.passwords["demo-db"]! }),
+        // sg:token/PROFILE: an empty cache, so the tool logs in with the client certificate (rSTS).
+        FetchCase(tool: "sg-token", args: ["get", "-p", "cert"], stdin: nil, secret: "token/cert", expect: { _ in "" },
+                  faultPath: "/RSTS", idempotent: false),
+        FetchCase(tool: "sg-secret", args: ["sg:token/cert"], stdin: nil, secret: "token/cert", expect: { _ in "" },
+                  faultPath: "/RSTS", idempotent: false),
     ] + FetchCase.landing
 
     /// Tools whose branches land later (git-credential-sg, sg-askpass, sg-ssh-key) add their cases here.
@@ -80,7 +89,9 @@ final class FaultHarness: @unchecked Sendable {
         if let ca { set("ca", ca) }
         if let client { set("client", "{cert: \(client.cert), key: \(client.key)}") }
         if let timeouts { set("timeouts", "{connect: \(timeouts.connect), total: \(timeouts.total)}") }
-        lines.replaceSubrange((start + 1)..<end, with: block)
+        // `cert`: the same appliance settings with certificate login, for sg-token / sg:token/cert.
+        let cert = [lines[start].replacingOccurrences(of: "sim:", with: "cert:")] + block + [indent + "login: certificate"]
+        lines.replaceSubrange((start + 1)..<end, with: block + cert)
         let text = lines.joined(separator: "\n") + extra
         let url = stateDir.appendingPathComponent("fault-\(UUID().uuidString.prefix(8)).yaml")
         FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
@@ -121,7 +132,7 @@ final class FaultHarness: @unchecked Sendable {
         return h
     }
 
-    struct Timed {
+    struct Timed: Sendable {
         let run: ToolRun
         let seconds: TimeInterval
     }
@@ -173,6 +184,7 @@ final class FaultTests: XCTestCase {
     func assertSuccess(_ t: FaultHarness.Timed, _ c: FetchCase, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(t.run.status, 0, "\(c) [\(what)]: \(t.run.stderrText)", file: file, line: line)
         XCTAssertTrue(t.run.stdoutText.contains(c.expect(h.ready)), "\(c) [\(what)]: wrong answer", file: file, line: line)
+        XCTAssertGreaterThan(t.run.stdout.count, 4, "\(c) [\(what)]: an answer", file: file, line: line)
     }
 
     /// One clear line on stderr naming the tool, and the exit code; ended within `limit` seconds.
@@ -219,7 +231,7 @@ final class FaultTests: XCTestCase {
     func testSlowerThanTheTimeout() throws {
         let config = try h.config(timeouts: (connect: 1, total: 3))
         for c in cases {
-            try h.fault(["delayMs": 8000, "count": 20, "path": "/service/a2a"])
+            try h.fault(["delayMs": 8000, "count": 20, "path": c.faultPath])
             let t = try h.run(c, config: config, home: try h.home(self))
             assertFailure(t, c, status: 75, within: 3 + 4, "slow appliance")
             _ = try h.sim.post("/admin/clear")
@@ -232,10 +244,10 @@ final class FaultTests: XCTestCase {
         let config = try h.config()
         for c in cases {
             _ = try h.sim.post("/admin/reset-log")
-            try h.fault(["status": 503, "count": 1, "retryAfter": 1, "path": "/service/a2a"])
+            try h.fault(["status": 503, "count": 1, "retryAfter": 1, "path": c.faultPath])
             let t = try h.run(c, config: config, home: try h.home(self))
             assertSuccess(t, c, "503 + Retry-After")
-            let statuses = try h.sim.log().filter { $0.path.lowercased().hasPrefix("/service/a2a") }.map(\.status)
+            let statuses = try h.sim.log().filter { $0.path.lowercased().hasPrefix(c.faultPath.lowercased()) }.map(\.status)
             XCTAssertEqual(statuses.first, 503, "\(c): the first call got the fault")
             XCTAssertEqual(statuses.last, 200, "\(c): the retry succeeded")
             XCTAssertGreaterThanOrEqual(t.seconds, 0.9, "\(c): Retry-After: 1 was honoured")
@@ -245,7 +257,7 @@ final class FaultTests: XCTestCase {
     func test429ThatNeverClearsIsTryLater() throws {
         let config = try h.config(timeouts: (connect: 1, total: 3))
         for c in cases {
-            try h.fault(["status": 429, "count": 100, "retryAfter": 1, "path": "/service/a2a"])
+            try h.fault(["status": 429, "count": 100, "retryAfter": 1, "path": c.faultPath])
             assertFailure(try h.run(c, config: config, home: try h.home(self)), c, status: 75, within: 3 + 10, "429 forever")
             _ = try h.sim.post("/admin/clear")
         }
@@ -255,10 +267,17 @@ final class FaultTests: XCTestCase {
         let config = try h.config()
         for c in cases {
             _ = try h.sim.post("/admin/reset-log")
-            try h.fault(["reset": true, "count": 1, "path": "/service/a2a"])
-            assertSuccess(try h.run(c, config: config, home: try h.home(self)), c, "reset mid-response")
-            XCTAssertGreaterThanOrEqual(try h.sim.log().filter { $0.path.lowercased().hasPrefix("/service/a2a") }.count, 2,
-                                        "\(c): the GET was sent again")
+            try h.fault(["reset": true, "count": 1, "path": c.faultPath])
+            let t = try h.run(c, config: config, home: try h.home(self))
+            if c.idempotent {
+                assertSuccess(t, c, "reset mid-response")
+                XCTAssertGreaterThanOrEqual(try h.sim.log().filter { $0.path.lowercased().hasPrefix(c.faultPath.lowercased()) }.count, 2,
+                                            "\(c): the GET was sent again")
+            } else if t.run.status != 0 {
+                // A POST that may have reached the server is not sent again: one line, no hang.
+                XCTAssertEqual(stderrLines(t.run).count, 1, "\(c): \(t.run.stderrText)")
+                XCTAssertLessThan(t.seconds, 20)
+            }
         }
     }
 
@@ -313,14 +332,9 @@ final class FaultTests: XCTestCase {
         let config = try h.config()
         for c in cases {
             let home = try h.home(self)
-            let results = UnsafeMutableBufferPointer<FaultHarness.Timed?>.allocate(capacity: 20)
-            results.initialize(repeating: nil)
-            defer { results.deallocate() }
             let harness = h
-            nonisolated(unsafe) let slots = results
-            DispatchQueue.concurrentPerform(iterations: 20) { i in
-                slots[i] = try? harness.run(c, config: config, home: home, limit: 60)
-            }
+            // One thread each (parallelRuns, SGTokenTests.swift): GCD would run only as many as there are cores.
+            let results = parallelRuns(20) { try? harness.run(c, config: config, home: home, limit: 60) }
             for i in 0..<20 {
                 guard let t = results[i] else { XCTFail("\(c) run \(i) hung or failed to start"); continue }
                 assertSuccess(t, c, "concurrent run \(i)")
@@ -354,9 +368,9 @@ final class KeyringFaultTests: XCTestCase {
         return #"{"token":"\#(token)","username":"alice","endpoint":"https://127.0.0.1","token_type":"Token","auth_method":"other","expires_in":"\#(exp)","refresh_token":null,"metadata":{},"origin_verify":null}"#
     }
 
-    static func seed(_ session: SecretServiceSession, _ json: String) throws {
-        let r = try session.run(["secret-tool", "store", "--label=Password for 'sim' on 'sg-safeguard-alice'",
-                                 "service", "sg-safeguard-alice", "username", "sim", "application", "Python keyring library"], stdin: json)
+    static func seed(_ session: SecretServiceSession, _ json: String, service: String = "sg-safeguard-alice", account: String = "sim") throws {
+        let r = try session.run(["secret-tool", "store", "--label=Password for '\(account)' on '\(service)'",
+                                 "service", service, "username", account, "application", "Python keyring library"], stdin: json)
         XCTAssertEqual(r.status, 0, r.stderr)
     }
 
@@ -460,6 +474,23 @@ final class KeyringFaultTests: XCTestCase {
         XCTAssertEqual(stderrLines(second.run).count, 1, second.run.stderrText)
         XCTAssertTrue(second.run.stderrText.contains("sg-token login -p sim"), second.run.stderrText)
         XCTAssertFalse(second.run.stdoutText.contains(token), "an expired token is never printed")
+
+        // A profile with an unattended login (client certificate) renews instead, for sg-token and sg:token/cert.
+        let config = try h.config()
+        var e = env
+        e["SG_CONFIG"] = config
+        for tool in [["sg-token", "get", "-p", "cert"], ["sg-secret", "sg:token/cert"]] {
+            let stale = "stale-token-" + UUID().uuidString
+            try Self.seed(session, Self.tokenJSON(stale, expiresIn: 30), service: "sg-safeguard-certificate", account: "cert")
+            let t0 = Date()
+            let r = try ToolRunner.run(TestPaths.binary(tool[0]), Array(tool.dropFirst()), environment: e, timeout: 40)
+            XCTAssertEqual(r.status, 0, "\(tool): \(r.stderrText)")
+            XCTAssertFalse(r.stdoutText.contains(stale), "\(tool): the stale token is not used")
+            XCTAssertGreaterThan(r.stdout.count, 8, "\(tool): a fresh token")
+            XCTAssertLessThan(Date().timeIntervalSince(t0), 30)
+            let stored = try session.run(["secret-tool", "lookup", "service", "sg-safeguard-certificate", "username", "cert"])
+            XCTAssertFalse(stored.stdout.contains(stale), "\(tool): the renewed token replaced the stale one in the cache")
+        }
     }
 
     func testTwentyConcurrentReadersLoseNothing() throws {
@@ -468,11 +499,14 @@ final class KeyringFaultTests: XCTestCase {
         let env = session.environment.merging(["SG_KEYRING": "secret-service"]) { $1 }
         let token = "concurrent-token-" + UUID().uuidString
         try Self.seed(session, Self.tokenJSON(token, expiresIn: 3600))
-        nonisolated(unsafe) var outs = [FaultHarness.Timed?](repeating: nil, count: 20)
-        let lock = NSLock()
-        DispatchQueue.concurrentPerform(iterations: 20) { i in
-            let t = try? self.sgToken(["get", "-p", "sim"], env: env, limit: 60)
-            lock.lock(); outs[i] = t; lock.unlock()
+        let binary = TestPaths.binary("sg-token")
+        var e = env
+        e["SG_CONFIG"] = h.ready.config
+        let environment = e
+        let outs = parallelRuns(20) { () -> FaultHarness.Timed? in
+            let t0 = Date()
+            guard let r = try? ToolRunner.run(binary, ["get", "-p", "sim"], environment: environment, timeout: 60) else { return nil }
+            return FaultHarness.Timed(run: r, seconds: Date().timeIntervalSince(t0))
         }
         for (i, t) in outs.enumerated() {
             XCTAssertEqual(t?.run.status, 0, "run \(i): \(t?.run.stderrText ?? "hung")")
