@@ -6,10 +6,10 @@ import SGTransport
 
 /// One fuzz target: a name, what it reaches, and the entry point. An entry point may throw (bad
 /// input is expected to be refused); it must never trap, hang or leak memory.
-struct FuzzTarget {
+struct FuzzTarget: Sendable {
     let name: String
     let summary: String
-    let run: (UnsafeRawBufferPointer) -> Void
+    let run: @Sendable (UnsafeRawBufferPointer) -> Void
 }
 
 /// Every target `sg-fuzz` knows, in the order `scripts/fuzz` runs them.

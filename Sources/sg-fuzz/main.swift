@@ -24,15 +24,20 @@ func LLVMFuzzerRunDriver(
 
 nonisolated(unsafe) var selectedTarget: FuzzTarget? = nil
 
+func errorOut(_ text: String) {
+    var t = text
+    t.withUTF8 { buf in _ = write(2, buf.baseAddress, buf.count) }
+}
+
 func usage() -> Never {
     let names = fuzzTargets.map(\.name).joined(separator: " ")
-    fputs("usage: sg-fuzz TARGET [libFuzzer args | FILE...] | sg-fuzz replay TARGET FILE... | sg-fuzz list\ntargets: \(names)\n", stderr)
+    errorOut("usage: sg-fuzz TARGET [libFuzzer args | FILE...] | sg-fuzz replay TARGET FILE... | sg-fuzz list\ntargets: \(names)\n")
     exit(64)
 }
 
 func target(named name: String) -> FuzzTarget {
     guard let t = fuzzTargets.first(where: { $0.name == name }) else {
-        fputs("sg-fuzz: unknown target '\(name)'\n", stderr)
+        errorOut("sg-fuzz: unknown target '\(name)'\n")
         usage()
     }
     return t
@@ -75,10 +80,10 @@ func replay(_ t: FuzzTarget, _ paths: [String]) -> Int32 {
     var count = 0
     for p in paths {
         let files = inputFiles(p)
-        if files.isEmpty { fputs("sg-fuzz: \(p): no such file or folder\n", stderr); return 66 }
+        if files.isEmpty { errorOut("sg-fuzz: \(p): no such file or folder\n"); return 66 }
         for f in files {
-            guard let bytes = readFile(f) else { fputs("sg-fuzz: cannot read \(f)\n", stderr); return 66 }
-            fputs("sg-fuzz: \(t.name) \(f) (\(bytes.count) bytes)\n", stderr)
+            guard let bytes = readFile(f) else { errorOut("sg-fuzz: cannot read \(f)\n"); return 66 }
+            errorOut("sg-fuzz: \(t.name) \(f) (\(bytes.count) bytes)\n")
             bytes.withUnsafeBytes { t.run($0) }
             count += 1
         }
@@ -121,7 +126,7 @@ exit(status)
 #else
 let paths = args[2...].filter { !$0.hasPrefix("-") }
 guard !paths.isEmpty else {
-    fputs("sg-fuzz: this build has no libFuzzer (build it with scripts/fuzz); give files or folders to replay\n", stderr)
+    errorOut("sg-fuzz: this build has no libFuzzer (build it with scripts/fuzz); give files or folders to replay\n")
     exit(64)
 }
 exit(replay(chosen, Array(paths)))
