@@ -46,7 +46,13 @@ struct FetchCase: CustomStringConvertible, @unchecked Sendable {
     ] + FetchCase.landing
 
     /// Tools whose branches land later (git-credential-sg, sg-askpass, sg-ssh-key) add their cases here.
-    static var landing: [FetchCase] { [] }
+    static var landing: [FetchCase] {
+        [
+            FetchCase(tool: "git-credential-sg", args: ["get"],
+                      stdin: Data("protocol=https\nhost=git.sim.example\npath=team/repo.git\n\n".utf8), secret: "git-team",
+                      expect: { "password=" + $0.passwords["git-team"]! + "\n" }),
+        ]
+    }
 
     static var landedCases: [FetchCase] { all.filter(\.landed) }
 }
