@@ -189,7 +189,8 @@ final class FaultTests: XCTestCase {
 
     func assertSuccess(_ t: FaultHarness.Timed, _ c: FetchCase, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(t.run.status, 0, "\(c) [\(what)]: \(t.run.stderrText)", file: file, line: line)
-        XCTAssertTrue(t.run.stdoutText.contains(c.expect(h.ready)), "\(c) [\(what)]: wrong answer", file: file, line: line)
+        let want = c.expect(h.ready)
+        XCTAssertTrue(want.isEmpty || t.run.stdoutText.contains(want), "\(c) [\(what)]: wrong answer", file: file, line: line)
         XCTAssertGreaterThan(t.run.stdout.count, 4, "\(c) [\(what)]: an answer", file: file, line: line)
     }
 
@@ -197,7 +198,9 @@ final class FaultTests: XCTestCase {
     func assertFailure(_ t: FaultHarness.Timed, _ c: FetchCase, status: Int32, within limit: TimeInterval, mentions: [String] = [],
                        _ what: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(t.run.status, status, "\(c) [\(what)]: stderr: \(t.run.stderrText)", file: file, line: line)
-        let lines = stderrLines(t.run)
+        var lines = stderrLines(t.run)
+        // sg-exec resolves many references: one line per failed reference, then "N of the references failed; CMD was not started".
+        if c.tool == "sg-exec", lines.count == 2, lines[1].contains("references failed") { lines.removeLast() }
         XCTAssertEqual(lines.count, 1, "\(c) [\(what)]: want one line on stderr, got: \(t.run.stderrText)", file: file, line: line)
         if let first = lines.first {
             XCTAssertTrue(first.hasPrefix(c.tool + ":"), "\(c) [\(what)]: the line names the tool: \(first)", file: file, line: line)
@@ -307,7 +310,7 @@ final class FaultTests: XCTestCase {
     func testA2AServiceDisabled() throws {
         let config = try h.config()
         try h.sim.admin("/admin/a2a", json: ["enabled": false])
-        for c in cases {
+        for c in cases where c.faultPath == "/service/a2a" {   // rSTS logins do not use the A2A service
             assertFailure(try h.run(c, config: config, home: try h.home(self)), c, status: 69, within: 20, mentions: ["A2A"], "A2A off")
         }
     }
