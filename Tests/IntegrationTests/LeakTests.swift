@@ -120,13 +120,18 @@ final class LeakTests: XCTestCase {
         let down = try h.config(appliances: ["127.0.0.1:\(FaultHarness.deadPort())"], timeouts: (connect: 1, total: 2))
         XCTAssertEqual(try run("sg-secret", ["sg:demo-db"], env: env(config: down)).status, 69)
 
-        // A wrong API key (the key file of another secret): 403, and neither key is printed.
+        // A wrong API key: 403, and the key is not printed. (Another secret's key is not wrong: A2A keys
+        // pick the account, so it would answer that secret.)
+        let wrong = h.stateDir.appendingPathComponent("leak-wrong-key-\(UUID().uuidString.prefix(6))")
+        let wrongKey = "wrong-" + UUID().uuidString
+        FileManager.default.createFile(atPath: wrong.path, contents: Data((wrongKey + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        check = LeakCheck(needles: check.needles.map { ($0.label, String(decoding: $0.value, as: UTF8.self)) } + [("wrong API key", wrongKey)])
         var text = try String(contentsOfFile: try h.config(), encoding: .utf8)
-        text = text.replacingOccurrences(of: "apikeys/demo-db", with: "apikeys/git-team")
+        text = text.replacingOccurrences(of: "apikeys/demo-db", with: wrong.path)
         let swapped = h.stateDir.appendingPathComponent("leak-swapped-\(UUID().uuidString.prefix(6)).yaml")
         FileManager.default.createFile(atPath: swapped.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
         let denied = try run("sg-secret", ["sg:demo-db"], env: env(config: swapped.path), answers: [])
-        XCTAssertNotEqual(denied.status, 0)
+        XCTAssertEqual(denied.status, 77, denied.stderrText)
 
         // An inline API key in a config that is group-readable: refused, and the key is not echoed.
         let inline = h.stateDir.appendingPathComponent("leak-inline-\(UUID().uuidString.prefix(6)).yaml")
@@ -190,6 +195,33 @@ final class LeakTests: XCTestCase {
     func testSGExecMaskHidesValuesInChildOutput() throws {
         let r = try run("sg-exec", ["--mask", "-e", "A=sg:demo-db", "--", "/bin/sh", "-c", #"echo "$A"; echo "$A" >&2"#])
         XCTAssertEqual(r.status, 0, r.stderrText)
+    }
+
+    // MARK: git-credential-sg
+
+    func testGitCredentialHelper() throws {
+        guard FetchCase.landing.first(where: { $0.tool == "git-credential-sg" })?.landed == true else {
+            throw XCTSkip("git-credential-sg has not landed")
+        }
+        let mapped = Data("protocol=https\nhost=git.sim.example\npath=team/repo.git\n\n".utf8)
+        let get = try run("git-credential-sg", ["get"], stdin: mapped, answers: [pw("git-team")])
+        XCTAssertEqual(get.status, 0, get.stderrText)
+        XCTAssertTrue(get.stdoutText.contains("password=\(pw("git-team"))"))
+        // Served again (from the cache, if configured), erased, fetched again: the value only ever on stdout.
+        XCTAssertEqual(try run("git-credential-sg", ["get"], stdin: mapped, answers: [pw("git-team")]).status, 0)
+        XCTAssertEqual(try run("git-credential-sg", ["erase"], stdin: mapped).status, 0)
+        XCTAssertEqual(try run("git-credential-sg", ["get"], stdin: mapped, answers: [pw("git-team")]).status, 0)
+        // store for a mapped host never goes to the appliance; an unmapped host: nothing, exit 0.
+        let stored = Data("protocol=https\nhost=git.sim.example\npath=team/repo.git\nusername=svc-git\npassword=\(pw("git-team"))\n\n".utf8)
+        XCTAssertEqual(try run("git-credential-sg", ["store"], stdin: stored).status, 0)
+        let unmapped = try run("git-credential-sg", ["get"], stdin: Data("protocol=https\nhost=elsewhere.example\n\n".utf8))
+        XCTAssertEqual(unmapped.status, 0)
+        XCTAssertTrue(unmapped.stdout.isEmpty)
+        // Failures: A2A off, malformed input.
+        try h.sim.admin("/admin/a2a", json: ["enabled": false])
+        XCTAssertNotEqual(try run("git-credential-sg", ["get"], stdin: Data("protocol=https\nhost=git.sim.example\npath=other/x\n\n".utf8)).status, 0)
+        try h.sim.admin("/admin/a2a", json: ["enabled": true])
+        XCTAssertEqual(try run("git-credential-sg", ["get"], stdin: Data("no equals sign\n\n".utf8)).status, 65)
     }
 
     // MARK: sg-token
