@@ -51,6 +51,13 @@ struct FetchCase: CustomStringConvertible, @unchecked Sendable {
             FetchCase(tool: "git-credential-sg", args: ["get"],
                       stdin: Data("protocol=https\nhost=git.sim.example\npath=team/repo.git\n\n".utf8), secret: "git-team",
                       expect: { "password=" + $0.passwords["git-team"]! + "\n" }),
+            // ssh's password prompt, mapped by the `ssh.passwords` rule FaultHarness.config adds.
+            FetchCase(tool: "sg-askpass", args: ["dbadmin@db.sim.example's password: "], stdin: nil, secret: "demo-db",
+                      expect: { $0.passwords["demo-db"]! + "\n" }),
+            FetchCase(tool: "sg-ssh-key", args: ["print", "ssh-ed25519"], stdin: nil, secret: "ssh-ed25519",
+                      expect: { _ in "-----BEGIN OPENSSH PRIVATE KEY-----" }),
+            FetchCase(tool: "sg-ssh-key", args: ["public", "--fingerprint", "ssh-ecdsa"], stdin: nil, secret: "ssh-ecdsa",
+                      expect: { _ in "SHA256:" }),
         ]
     }
 
@@ -98,7 +105,8 @@ final class FaultHarness: @unchecked Sendable {
         // `cert`: the same appliance settings with certificate login, for sg-token / sg:token/cert.
         let cert = [lines[start].replacingOccurrences(of: "sim:", with: "cert:")] + block + [indent + "login: certificate"]
         lines.replaceSubrange((start + 1)..<end, with: block + cert)
-        let text = lines.joined(separator: "\n") + extra
+        var text = lines.joined(separator: "\n") + extra
+        text = text.replacingOccurrences(of: "ssh: {}\n", with: "ssh:\n  passwords:\n    - match: \"dbadmin@*.sim.example\"\n      secret: demo-db\n")
         let url = stateDir.appendingPathComponent("fault-\(UUID().uuidString.prefix(8)).yaml")
         FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
         return url.path
@@ -333,6 +341,40 @@ final class FaultTests: XCTestCase {
         for c in cases {
             assertFailure(try h.run(c, config: config, home: try h.home(self)), c, status: 78, within: 20, mentions: ["chmod"], "unsafe config")
         }
+    }
+
+    // MARK: files
+
+    /// `sg-ssh-key fetch -o FILE` under faults: on failure no FILE, no .pub, no temporary file; on success both, 0600.
+    func testKeyFetchToFileLeavesNoPartialFile() throws {
+        try XCTSkipUnless(FetchCase.landing.contains { $0.tool == "sg-ssh-key" && $0.landed }, "sg-ssh-key has not landed")
+        let config = try h.config(timeouts: (connect: 1, total: 3))
+        let faults: [[String: Any]] = [["reset": true, "count": 50, "path": "/service/a2a"],
+                                       ["delayMs": 8000, "count": 20, "path": "/service/a2a"],
+                                       ["status": 503, "count": 50, "retryAfter": 1, "path": "/service/a2a"]]
+        let c = FetchCase(tool: "sg-ssh-key", args: [], stdin: nil, secret: "ssh-ed25519", expect: { _ in "" })
+        for f in faults {
+            let home = try h.home(self)
+            let out = home.appendingPathComponent("keys/id_sg").path
+            try FileManager.default.createDirectory(atPath: home.appendingPathComponent("keys").path, withIntermediateDirectories: true)
+            try h.fault(f)
+            let t0 = Date()
+            let r = try ToolRunner.run(c.path, ["fetch", "ssh-ed25519", "-o", out],
+                                       environment: ToolRunner.environment(home: home, ["SG_CONFIG": config, "SG_KEYRING": "file"]), timeout: 30)
+            _ = try h.sim.post("/admin/clear")
+            XCTAssertNotEqual(r.status, 0, "\(f)")
+            XCTAssertLessThan(Date().timeIntervalSince(t0), 3 + 5, "\(f)")
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: home.appendingPathComponent("keys").path), [],
+                           "\(f): nothing left in the target folder")
+        }
+        let home = try h.home(self)
+        let out = home.appendingPathComponent("id_sg").path
+        let ok = try ToolRunner.run(c.path, ["fetch", "ssh-ed25519", "-o", out],
+                                    environment: ToolRunner.environment(home: home, ["SG_CONFIG": config, "SG_KEYRING": "file"]), timeout: 30)
+        XCTAssertEqual(ok.status, 0, ok.stderrText)
+        let mode = ((try FileManager.default.attributesOfItem(atPath: out)[.posixPermissions]) as? NSNumber)?.intValue ?? 0
+        XCTAssertEqual(mode & 0o077, 0, "the key is 0600")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + ".pub"))
     }
 
     // MARK: load
