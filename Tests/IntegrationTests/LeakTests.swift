@@ -224,6 +224,31 @@ final class LeakTests: XCTestCase {
         XCTAssertEqual(try run("git-credential-sg", ["get"], stdin: Data("no equals sign\n\n".utf8)).status, 65)
     }
 
+    // MARK: sg-askpass, sg-ssh-key
+
+    func testSSHTools() throws {
+        try XCTSkipUnless(FetchCase.landing.contains { $0.tool == "sg-ssh-key" && $0.landed }, "sg-ssh-key has not landed")
+        let config = try h.config()   // adds ssh.passwords: dbadmin@*.sim.example -> demo-db
+        let e = env(config: config)
+        let answered = try run("sg-askpass", ["dbadmin@db.sim.example's password: "], env: e, answers: [pw("demo-db")])
+        XCTAssertEqual(answered.status, 0, answered.stderrText)
+        for prompt in ["nobody@db.sim.example's password: ", "Are you sure you want to continue connecting (yes/no/[fingerprint])? ",
+                       "Bad passphrase, try again for /k: ", "Enter passphrase for key '/nope': "] {
+            XCTAssertNotEqual(try run("sg-askpass", [prompt], env: e).status, 0, prompt)
+        }
+        for args in [["public", "ssh-rsa-pass"], ["public", "--fingerprint", "ssh-ed25519"], ["print", "ssh-rsa-pass"],
+                     ["print", "ssh-ecdsa"], ["print", "no-such-key"], ["print", "demo-db"]] {
+            try run("sg-ssh-key", args, env: e)
+        }
+        let out = home.appendingPathComponent("id_leak").path
+        XCTAssertEqual(try run("sg-ssh-key", ["fetch", "ssh-rsa-pass", "-o", out], env: e).status, 0)
+        let mode = ((try FileManager.default.attributesOfItem(atPath: out)[.posixPermissions]) as? NSNumber)?.intValue ?? 0
+        XCTAssertEqual(mode & 0o077, 0, "private key file 0600")
+        try h.sim.admin("/admin/a2a", json: ["enabled": false])
+        XCTAssertEqual(try run("sg-ssh-key", ["print", "ssh-rsa-pass"], env: e).status, 69)
+        XCTAssertNotEqual(try run("sg-askpass", ["dbadmin@db.sim.example's password: "], env: e).status, 0)
+    }
+
     // MARK: sg-token
 
     func testSGTokenNeverPrintsTokensOutsideGet() throws {
