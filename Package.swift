@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "sg-secret", targets: ["sg-secret"]),
         .executable(name: "sg-token", targets: ["sg-token"]),
         .executable(name: "sg-sim", targets: ["sg-sim"]),
+        .executable(name: "sg-fuzz", targets: ["sg-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -83,6 +84,12 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+
+        // Fuzz entry points (scripts/fuzz builds it with ASan + coverage and links libFuzzer; the plain
+        // build replays files through the same entry points, which FuzzRegressionTests use).
+        .executableTarget(name: "sg-fuzz", dependencies: [
+            "SGCore", "SGTransport", "SGKeyring", "SGSSH", "SGResolver",
+        ], swiftSettings: strict),
 
         // ---- tests ----------------------------------------------------------------------------
         .target(name: "SGTestSupport", dependencies: ["SGCore"], path: "Tests/SGTestSupport"),

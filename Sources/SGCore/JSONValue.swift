@@ -43,7 +43,11 @@ public indirect enum JSONValue: Sendable {
 
     public var intValue: Int? {
         switch self {
-        case .number(let n): return Int(n) ?? Double(n).map { Int($0) }
+        case .number(let n):
+            if let i = Int(n) { return i }
+            // 1e300, 1e19, NaN: not an Int (converting them would trap).
+            guard let d = Double(n), d.isFinite, d >= -9.2e18, d <= 9.2e18 else { return nil }
+            return Int(d)
         case .string(let s): return Int(s.unsafeString())
         default: return nil
         }

@@ -16,14 +16,20 @@ public enum ArkDate {
     /// Parses a JSON `expires_in` value; nil for a value pydantic would reject.
     public static func parse(_ value: JSONValue) -> Date? {
         switch value {
-        case .number(let n): return Double(n).map(fromEpoch)
+        case .number(let n): return Double(n).flatMap(fromEpoch)
         case .string(let s): return parse(s.unsafeString())
         default: return nil
         }
     }
 
-    static func fromEpoch(_ x: Double) -> Date {
-        Date(timeIntervalSince1970: abs(x) > 2e10 ? x / 1000 : x)
+    /// Years 1 to 9999, as Python's datetime (pydantic rejects epochs outside them).
+    static let epochRange: ClosedRange<Double> = -62_135_596_800 ... 253_402_300_799
+
+    static func fromEpoch(_ x: Double) -> Date? {
+        let seconds = abs(x) > 2e10 ? x / 1000 : x
+        // 1e308 or -1e308 would make format() trap converting to Int; pydantic refuses them too.
+        guard seconds.isFinite, epochRange.contains(seconds) else { return nil }
+        return Date(timeIntervalSince1970: seconds)
     }
 
     public static func parse(_ text: String) -> Date? {
@@ -97,7 +103,8 @@ public enum ArkDate {
 
     /// Naive local ISO-8601 as pydantic writes a naive datetime: `.ffffff` only when non-zero.
     public static func format(_ date: Date) -> String {
-        let total = (date.timeIntervalSince1970 * 1e6).rounded()
+        let clamped = min(max(date.timeIntervalSince1970, epochRange.lowerBound), epochRange.upperBound)
+        let total = (clamped * 1e6).rounded()
         var secs = Int(floor(total / 1e6))
         let micro = Int(total - Double(secs) * 1e6)
         var t = tm()

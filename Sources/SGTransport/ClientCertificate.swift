@@ -33,6 +33,11 @@ public struct ClientCertificate: Sendable {
             return try OpenSSL.parsePKCS12(der, passphrase: pass, what: path)
         }
     }
+
+    /// Parses PKCS#12 bytes held in memory (fuzzing, tests): the same code `load` runs for `pkcs12:`.
+    public static func parsePKCS12(_ der: SecretBytes, passphrase: SecretBytes?, what: String = "PKCS#12") throws -> ClientCertificate {
+        try OpenSSL.parsePKCS12(der, passphrase: passphrase, what: what)
+    }
 }
 
 /// The few OpenSSL operations the transport needs, each turning OpenSSL's error queue into a
