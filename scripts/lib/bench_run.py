@@ -133,7 +133,7 @@ class Bench:
         libsecret = Cmd.one("git-credential-libsecret get", [self.a.libsecret, "get"], self.base, stdin=q)
         try:
             qs = self.file("q-store", f"protocol=https\nhost=git.sim.example\npath=team/repo.git\nusername=svc-git\npassword={pw}\n\n")
-            subprocess.run([self.a.libsecret, "store"], stdin=open(qs), env=self.base, check=True)
+            subprocess.run([self.a.libsecret, "store"], stdin=open(qs), env=self.base, check=True, stdout=subprocess.DEVNULL)
             check(libsecret, expect=f"password={pw}")
             check(cstore, expect=f"password={pw}")
         except (RunFailed, subprocess.CalledProcessError) as e:
