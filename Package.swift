@@ -44,7 +44,7 @@ let package = Package(
             .product(name: "SystemPackage", package: "swift-system"),
         ], swiftSettings: strict),
         .target(name: "SGTransport", dependencies: ["SGCore", "CCurlShim", "COpenSSL"], swiftSettings: strict),
-        .target(name: "SGSafeguard", dependencies: ["SGCore", "SGTransport"], swiftSettings: strict),
+        .target(name: "SGSafeguard", dependencies: ["SGCore", "SGTransport", "COpenSSL"], swiftSettings: strict),
         .target(name: "SGIdentity", dependencies: ["SGCore", "SGTransport"], swiftSettings: strict),
         .target(name: "SGKeyring", dependencies: ["SGCore", "CSecretShim", "COpenSSL"], swiftSettings: strict),
         .target(name: "SGSSH", dependencies: ["SGCore", "COpenSSL"], swiftSettings: strict),

@@ -1,2 +1,433 @@
 #include "secretshim.h"
-int sgsecret_load(char *err, unsigned long errlen) { (void)err; (void)errlen; return -1; }
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- the glib / gio / libsecret declarations the shim needs (ABI of glib 2.x, libsecret 0.20) ---- */
+typedef int gboolean;
+typedef uint32_t GQuark;
+typedef struct { GQuark domain; int code; char *message; } GError;
+typedef struct _GList { void *data; struct _GList *next; struct _GList *prev; } GList;
+typedef struct _GHashTable GHashTable;
+typedef struct _GCancellable GCancellable;
+typedef struct _GVariant GVariant;
+typedef struct _GVariantType GVariantType;
+typedef struct _GDBusConnection GDBusConnection;
+typedef struct _SecretService SecretService;
+typedef struct _SecretCollection SecretCollection;
+typedef struct _SecretItem SecretItem;
+typedef struct _SecretValue SecretValue;
+typedef unsigned int (*GHashFunc)(const void *);
+typedef gboolean (*GEqualFunc)(const void *, const void *);
+typedef void (*GDestroyNotify)(void *);
+typedef void (*GHFunc)(void *key, void *value, void *user_data);
+
+/* secret-schema.h, copied layout. */
+typedef enum { SECRET_SCHEMA_ATTRIBUTE_STRING = 0 } SecretSchemaAttributeType;
+typedef struct { const char *name; SecretSchemaAttributeType type; } SecretSchemaAttribute;
+typedef enum { SECRET_SCHEMA_NONE = 0, SECRET_SCHEMA_DONT_MATCH_NAME = 1 << 1 } SecretSchemaFlags;
+typedef struct {
+    const char *name;
+    SecretSchemaFlags flags;
+    SecretSchemaAttribute attributes[32];
+    int reserved;
+    void *reserved1, *reserved2, *reserved3, *reserved4, *reserved5, *reserved6, *reserved7;
+} SecretSchema;
+
+enum { G_BUS_TYPE_SESSION = 2 };
+enum { SECRET_SERVICE_OPEN_SESSION = 1 << 1 };
+enum { SECRET_SEARCH_ALL = 1 << 1, SECRET_SEARCH_LOAD_SECRETS = 1 << 3 };
+
+/* python-keyring's SecretService backend writes Generic items with these attributes
+ * (reference/ark-keyring.md §5.3). Storing uses the schema name so the item gets a real
+ * xdg:schema; searching ignores it, because python-keyring items often lack it. */
+static const SecretSchema store_schema = {
+    "org.freedesktop.Secret.Generic", SECRET_SCHEMA_NONE,
+    { { "service", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { "username", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { "application", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { NULL, 0 } },
+    0, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+};
+static const SecretSchema match_schema = {
+    "org.freedesktop.Secret.Generic", SECRET_SCHEMA_DONT_MATCH_NAME,
+    { { "service", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { "username", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { "application", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { NULL, 0 } },
+    0, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+};
+
+static struct {
+    /* glib */
+    void (*free)(void *);
+    void (*error_free)(GError *);
+    const char *(*quark_to_string)(GQuark);
+    GHashTable *(*hash_table_new_full)(GHashFunc, GEqualFunc, GDestroyNotify, GDestroyNotify);
+    gboolean (*hash_table_insert)(GHashTable *, void *, void *);
+    void (*hash_table_unref)(GHashTable *);
+    void (*hash_table_foreach)(GHashTable *, GHFunc, void *);
+    unsigned int (*hash_table_size)(GHashTable *);
+    unsigned int (*str_hash)(const void *);
+    gboolean (*str_equal)(const void *, const void *);
+    char *(*strdup)(const char *);
+    void (*list_free_full)(GList *, GDestroyNotify);
+    void (*object_unref)(void *);
+    /* gio */
+    GCancellable *(*cancellable_new)(void);
+    void (*cancellable_cancel)(GCancellable *);
+    GDBusConnection *(*bus_get_sync)(int, GCancellable *, GError **);
+    GVariant *(*dbus_call_sync)(GDBusConnection *, const char *, const char *, const char *, const char *,
+                                GVariant *, const GVariantType *, int, int, GCancellable *, GError **);
+    GVariant *(*variant_new)(const char *, ...);
+    void (*variant_get)(GVariant *, const char *, ...);
+    void (*variant_unref)(GVariant *);
+    /* libsecret */
+    SecretService *(*service_get_sync)(int, GCancellable *, GError **);
+    GList *(*service_search_sync)(SecretService *, const SecretSchema *, GHashTable *, int, GCancellable *, GError **);
+    gboolean (*service_store_sync)(SecretService *, const SecretSchema *, GHashTable *, const char *, const char *,
+                                   SecretValue *, GCancellable *, GError **);
+    gboolean (*service_clear_sync)(SecretService *, const SecretSchema *, GHashTable *, GCancellable *, GError **);
+    SecretCollection *(*collection_for_alias_sync)(SecretService *, const char *, int, GCancellable *, GError **);
+    gboolean (*collection_get_locked)(SecretCollection *);
+    gboolean (*item_get_locked)(SecretItem *);
+    char *(*item_get_label)(SecretItem *);
+    GHashTable *(*item_get_attributes)(SecretItem *);
+    SecretValue *(*item_get_secret)(SecretItem *);
+    SecretValue *(*value_new)(const char *, long, const char *);
+    const char *(*value_get)(SecretValue *, size_t *);
+    void (*value_unref)(void *);
+} fn;
+
+static pthread_once_t load_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t call_lock = PTHREAD_MUTEX_INITIALIZER;
+static char load_error[256];
+static int load_ok = 0;
+static SecretService *service;   /* the libsecret singleton, kept for the process */
+
+#define RESOLVE(field, name) do { \
+    *(void **)(&fn.field) = dlsym(lib, name); \
+    if (!fn.field) { snprintf(load_error, sizeof load_error, "libsecret/glib lacks %s", name); return; } \
+} while (0)
+
+static void do_load(void) {
+    void *lib = dlopen("libsecret-1.so.0", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+        const char *e = dlerror();
+        snprintf(load_error, sizeof load_error, "cannot load libsecret-1.so.0 (%s); install libsecret-1-0", e ? e : "?");
+        return;
+    }
+    /* dlsym on the libsecret handle also searches its dependencies (glib, gobject, gio). */
+    RESOLVE(free, "g_free");
+    RESOLVE(error_free, "g_error_free");
+    RESOLVE(quark_to_string, "g_quark_to_string");
+    RESOLVE(hash_table_new_full, "g_hash_table_new_full");
+    RESOLVE(hash_table_insert, "g_hash_table_insert");
+    RESOLVE(hash_table_unref, "g_hash_table_unref");
+    RESOLVE(hash_table_foreach, "g_hash_table_foreach");
+    RESOLVE(hash_table_size, "g_hash_table_size");
+    RESOLVE(str_hash, "g_str_hash");
+    RESOLVE(str_equal, "g_str_equal");
+    RESOLVE(strdup, "g_strdup");
+    RESOLVE(list_free_full, "g_list_free_full");
+    RESOLVE(object_unref, "g_object_unref");
+    RESOLVE(cancellable_new, "g_cancellable_new");
+    RESOLVE(cancellable_cancel, "g_cancellable_cancel");
+    RESOLVE(bus_get_sync, "g_bus_get_sync");
+    RESOLVE(dbus_call_sync, "g_dbus_connection_call_sync");
+    RESOLVE(variant_new, "g_variant_new");
+    RESOLVE(variant_get, "g_variant_get");
+    RESOLVE(variant_unref, "g_variant_unref");
+    RESOLVE(service_get_sync, "secret_service_get_sync");
+    RESOLVE(service_search_sync, "secret_service_search_sync");
+    RESOLVE(service_store_sync, "secret_service_store_sync");
+    RESOLVE(service_clear_sync, "secret_service_clear_sync");
+    RESOLVE(collection_for_alias_sync, "secret_collection_for_alias_sync");
+    RESOLVE(collection_get_locked, "secret_collection_get_locked");
+    RESOLVE(item_get_locked, "secret_item_get_locked");
+    RESOLVE(item_get_label, "secret_item_get_label");
+    RESOLVE(item_get_attributes, "secret_item_get_attributes");
+    RESOLVE(item_get_secret, "secret_item_get_secret");
+    RESOLVE(value_new, "secret_value_new");
+    RESOLVE(value_get, "secret_value_get");
+    RESOLVE(value_unref, "secret_value_unref");
+    load_ok = 1;
+}
+
+int sgsecret_load(char *err, size_t errlen) {
+    pthread_once(&load_once, do_load);
+    if (load_ok) return 0;
+    if (err && errlen) { strncpy(err, load_error, errlen - 1); err[errlen - 1] = 0; }
+    return -1;
+}
+
+int sgsecret_is_loaded(void) { return load_ok; }
+
+/* ---- errors ---- */
+static void set_error(sgsecret_error *out, const char *domain, int code, const char *message) {
+    if (!out) return;
+    snprintf(out->domain, sizeof out->domain, "%s", domain);
+    out->code = code;
+    snprintf(out->message, sizeof out->message, "%s", message ? message : "");
+}
+
+static void take_gerror(sgsecret_error *out, GError *e) {
+    if (!e) { set_error(out, "sg", -1, "unknown error (no GError)"); return; }
+    const char *domain = fn.quark_to_string(e->domain);
+    set_error(out, domain ? domain : "?", e->code, e->message);
+    fn.error_free(e);
+}
+
+/* ---- watchdog: cancels a GCancellable when the deadline passes ---- */
+typedef struct {
+    pthread_mutex_t m;
+    pthread_cond_t c;
+    int done, fired, ms;
+    GCancellable *cancellable;
+    pthread_t thread;
+} watchdog;
+
+static void *watchdog_main(void *arg) {
+    watchdog *w = arg;
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += w->ms / 1000;
+    deadline.tv_nsec += (long)(w->ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) { deadline.tv_sec += 1; deadline.tv_nsec -= 1000000000L; }
+    pthread_mutex_lock(&w->m);
+    while (!w->done) {
+        if (pthread_cond_timedwait(&w->c, &w->m, &deadline) == ETIMEDOUT) {
+            if (!w->done) { w->fired = 1; fn.cancellable_cancel(w->cancellable); }
+            break;
+        }
+    }
+    pthread_mutex_unlock(&w->m);
+    return NULL;
+}
+
+static int watchdog_start(watchdog *w, int ms) {
+    memset(w, 0, sizeof *w);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->c, &attr);
+    pthread_condattr_destroy(&attr);
+    pthread_mutex_init(&w->m, NULL);
+    w->ms = ms > 0 ? ms : 1500;
+    w->cancellable = fn.cancellable_new();
+    return pthread_create(&w->thread, NULL, watchdog_main, w);
+}
+
+/* Stops the watchdog; returns 1 if it had fired. */
+static int watchdog_stop(watchdog *w) {
+    pthread_mutex_lock(&w->m);
+    w->done = 1;
+    pthread_cond_signal(&w->c);
+    pthread_mutex_unlock(&w->m);
+    pthread_join(w->thread, NULL);
+    pthread_cond_destroy(&w->c);
+    pthread_mutex_destroy(&w->m);
+    fn.object_unref(w->cancellable);
+    return w->fired;
+}
+
+static void fail_timeout(sgsecret_error *err, int ms, const char *what) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s did not answer within %d ms", what, ms);
+    set_error(err, "sg", -2, msg);
+    if (err) err->timed_out = 1;
+}
+
+/* ---- helpers ---- */
+static GHashTable *make_attributes(const char *const *attributes) {
+    GHashTable *t = fn.hash_table_new_full(fn.str_hash, fn.str_equal, fn.free, fn.free);
+    for (const char *const *p = attributes; p && p[0] && p[1]; p += 2)
+        fn.hash_table_insert(t, fn.strdup(p[0]), fn.strdup(p[1]));
+    return t;
+}
+
+/* The libsecret service singleton with a session open; caller holds call_lock. */
+static SecretService *get_service(int timeout_ms, sgsecret_error *err) {
+    if (service) return service;
+    watchdog w;
+    if (watchdog_start(&w, timeout_ms) != 0) { set_error(err, "sg", -1, "cannot start watchdog thread"); return NULL; }
+    GError *e = NULL;
+    SecretService *s = fn.service_get_sync(SECRET_SERVICE_OPEN_SESSION, w.cancellable, &e);
+    int fired = watchdog_stop(&w);
+    if (!s) {
+        if (fired) { if (e) fn.error_free(e); fail_timeout(err, timeout_ms, "the Secret Service"); }
+        else take_gerror(err, e);
+        return NULL;
+    }
+    service = s;
+    return s;
+}
+
+#define BEGIN(err) \
+    if (sgsecret_load(NULL, 0) != 0) { set_error(err, "sg", -1, load_error); return -1; } \
+    pthread_mutex_lock(&call_lock);
+#define END(rc) do { pthread_mutex_unlock(&call_lock); return (rc); } while (0)
+
+/* ---- probe ---- */
+int sgsecret_probe(int timeout_ms, sgsecret_error *err) {
+    BEGIN(err);
+    watchdog w;
+    if (watchdog_start(&w, timeout_ms) != 0) { set_error(err, "sg", -1, "cannot start watchdog thread"); END(-1); }
+    GError *e = NULL;
+    GDBusConnection *bus = fn.bus_get_sync(G_BUS_TYPE_SESSION, w.cancellable, &e);
+    int fired = watchdog_stop(&w);
+    if (!bus) {
+        if (fired) { if (e) fn.error_free(e); fail_timeout(err, timeout_ms, "the session bus"); }
+        else take_gerror(err, e);
+        END(-1);
+    }
+    int rc = 0;
+    GVariant *reply = fn.dbus_call_sync(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                        "NameHasOwner", fn.variant_new("(s)", "org.freedesktop.secrets"),
+                                        NULL, 0, timeout_ms, NULL, &e);
+    if (!reply) { take_gerror(err, e); fn.object_unref(bus); END(-1); }
+    gboolean owned = 0;
+    fn.variant_get(reply, "(b)", &owned);
+    fn.variant_unref(reply);
+    if (owned) rc = 1;
+    else {
+        reply = fn.dbus_call_sync(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                  "ListActivatableNames", NULL, NULL, 0, timeout_ms, NULL, &e);
+        if (!reply) { take_gerror(err, e); fn.object_unref(bus); END(-1); }
+        const char **names = NULL;
+        fn.variant_get(reply, "(^a&s)", &names);
+        for (const char **p = names; p && *p; p++)
+            if (strcmp(*p, "org.freedesktop.secrets") == 0) { rc = 2; break; }
+        fn.free(names);
+        fn.variant_unref(reply);
+    }
+    fn.object_unref(bus);
+    END(rc);
+}
+
+/* ---- store ---- */
+int sgsecret_store(const char *collection, const char *label, const char *const *attributes,
+                   const char *secret, int timeout_ms, sgsecret_error *err) {
+    BEGIN(err);
+    SecretService *s = get_service(timeout_ms, err);
+    if (!s) END(-1);
+    GHashTable *attrs = make_attributes(attributes);
+    SecretValue *value = fn.value_new(secret, -1, "text/plain");
+    watchdog w;
+    if (watchdog_start(&w, timeout_ms) != 0) {
+        fn.value_unref(value); fn.hash_table_unref(attrs);
+        set_error(err, "sg", -1, "cannot start watchdog thread"); END(-1);
+    }
+    GError *e = NULL;
+    gboolean ok = fn.service_store_sync(s, &store_schema, attrs, collection, label, value, w.cancellable, &e);
+    int fired = watchdog_stop(&w);
+    fn.value_unref(value);   /* libsecret wipes the secret's memory */
+    fn.hash_table_unref(attrs);
+    if (!ok) {
+        if (fired) { if (e) fn.error_free(e); fail_timeout(err, timeout_ms, "the Secret Service"); }
+        else take_gerror(err, e);
+        END(-1);
+    }
+    END(0);
+}
+
+/* ---- search ---- */
+typedef struct { const char **pairs; size_t n; } attr_list;
+
+static void collect_attr(void *k, void *v, void *user) {
+    attr_list *l = user;
+    l->pairs[l->n++] = k;
+    l->pairs[l->n++] = v;
+}
+
+int sgsecret_search(const char *const *attributes, int load_secrets, int timeout_ms,
+                    sgsecret_item_cb cb, void *ctx, sgsecret_error *err) {
+    BEGIN(err);
+    SecretService *s = get_service(timeout_ms, err);
+    if (!s) END(-1);
+    GHashTable *attrs = make_attributes(attributes);
+    watchdog w;
+    if (watchdog_start(&w, timeout_ms) != 0) {
+        fn.hash_table_unref(attrs); set_error(err, "sg", -1, "cannot start watchdog thread"); END(-1);
+    }
+    GError *e = NULL;
+    int flags = SECRET_SEARCH_ALL | (load_secrets ? SECRET_SEARCH_LOAD_SECRETS : 0);
+    GList *items = fn.service_search_sync(s, &match_schema, attrs, flags, w.cancellable, &e);
+    int fired = watchdog_stop(&w);
+    fn.hash_table_unref(attrs);
+    if (!items && e) {
+        if (fired) { fn.error_free(e); fail_timeout(err, timeout_ms, "the Secret Service"); }
+        else take_gerror(err, e);
+        END(-1);
+    }
+    int count = 0;
+    for (GList *n = items; n; n = n->next) {
+        SecretItem *item = n->data;
+        int locked = fn.item_get_locked(item) ? 1 : 0;
+        char *label = fn.item_get_label(item);
+        GHashTable *table = fn.item_get_attributes(item);
+        unsigned int size = table ? fn.hash_table_size(table) : 0;
+        const char **pairs = calloc((size_t)size * 2 + 1, sizeof(char *));
+        attr_list list = { pairs, 0 };
+        if (table && pairs) fn.hash_table_foreach(table, collect_attr, &list);
+        SecretValue *value = (!locked && load_secrets) ? fn.item_get_secret(item) : NULL;
+        size_t length = 0;
+        const char *bytes = value ? fn.value_get(value, &length) : NULL;
+        if (cb && pairs) cb(ctx, label ? label : "", pairs, locked, (const unsigned char *)bytes, bytes ? length : 0);
+        if (value) fn.value_unref(value);
+        free(pairs);
+        if (table) fn.hash_table_unref(table);
+        fn.free(label);
+        count++;
+    }
+    fn.list_free_full(items, fn.object_unref);
+    END(count);
+}
+
+/* ---- clear ---- */
+int sgsecret_clear(const char *const *attributes, int timeout_ms, sgsecret_error *err) {
+    BEGIN(err);
+    SecretService *s = get_service(timeout_ms, err);
+    if (!s) END(-1);
+    GHashTable *attrs = make_attributes(attributes);
+    watchdog w;
+    if (watchdog_start(&w, timeout_ms) != 0) {
+        fn.hash_table_unref(attrs); set_error(err, "sg", -1, "cannot start watchdog thread"); END(-1);
+    }
+    GError *e = NULL;
+    gboolean removed = fn.service_clear_sync(s, &match_schema, attrs, w.cancellable, &e);
+    int fired = watchdog_stop(&w);
+    fn.hash_table_unref(attrs);
+    if (e) {
+        if (fired) { fn.error_free(e); fail_timeout(err, timeout_ms, "the Secret Service"); }
+        else take_gerror(err, e);
+        END(-1);
+    }
+    END(removed ? 1 : 0);
+}
+
+/* ---- lock state ---- */
+int sgsecret_collection_locked(const char *alias, int timeout_ms, sgsecret_error *err) {
+    BEGIN(err);
+    SecretService *s = get_service(timeout_ms, err);
+    if (!s) END(-1);
+    watchdog w;
+    if (watchdog_start(&w, timeout_ms) != 0) { set_error(err, "sg", -1, "cannot start watchdog thread"); END(-1); }
+    GError *e = NULL;
+    SecretCollection *c = fn.collection_for_alias_sync(s, alias, 0, w.cancellable, &e);
+    int fired = watchdog_stop(&w);
+    if (!c) {
+        if (!e) END(2);
+        if (fired) { fn.error_free(e); fail_timeout(err, timeout_ms, "the Secret Service"); }
+        else take_gerror(err, e);
+        END(-1);
+    }
+    int locked = fn.collection_get_locked(c) ? 1 : 0;
+    fn.object_unref(c);
+    END(locked);
+}

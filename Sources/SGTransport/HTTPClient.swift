@@ -142,6 +142,7 @@ public final class HTTPClient: @unchecked Sendable {
                 for (name, value) in request.headers { headers.append("\(name): \(value)") }
                 headers.append("Expect:")
                 if let auth = request.authorization { headers.append(name: "Authorization", secret: auth.secret, prefix: auth.prefix) }
+                for (name, value) in request.secretHeaders { headers.append(name: name, secret: value, prefix: "") }
                 try h.setPointer(CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headers.list))
                 let failure: CurlFailure? = try withBody(request.body) { ptr, len in
                     if let ptr {

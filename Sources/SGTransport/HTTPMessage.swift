@@ -13,6 +13,8 @@ public struct HTTPRequest: Sendable {
     public var headers: [(String, String)] = [("Accept", "application/json")]
     /// The `Authorization` header's value, e.g. `A2A <key>` (prefix `A2A ` + secret).
     public var authorization: (prefix: String, secret: SecretBytes)?
+    /// Further headers whose values are secret (a `Cookie` carrying tokens), sent as `name: value`.
+    public var secretHeaders: [(name: String, value: SecretBytes)] = []
     public var body: SecretBytes?
     /// Absolute URL that overrides appliance + path (Identity PodFqdn redirects, tenants).
     public var absoluteURL: String?

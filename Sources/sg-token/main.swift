@@ -1,1 +1,155 @@
-print("not yet")
+import ArgumentParser
+import SGCore
+import SGKeyring
+
+/// sg-token: the token cache every sg tool shares (docs/keyring.md).
+struct SGToken: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sg-token",
+        abstract: "Log in, and read or clear the cached Safeguard / CyberArk Identity tokens.",
+        subcommands: [Login.self, Get.self, Status.self, List.self, Clear.self, Logout.self])
+}
+
+struct ProfileOption: ParsableArguments {
+    @Option(name: [.short, .long], help: "The profile (default: SG_PROFILE, default-profile, or the only one).")
+    var profile: String?
+
+    func resolve(_ config: Config) throws -> Profile {
+        try profile.map { try config.profile($0) } ?? config.defaultProfile()
+    }
+}
+
+/// Config, keyring backend and token cache, as every subcommand needs them.
+struct Context {
+    let config: Config
+    let choice: KeyringSelection.Choice
+    let backend: any KeyringBackend
+    let cache: TokenCache
+
+    init() throws {
+        config = try ConfigLoader.load()
+        choice = try KeyringSelection.choose(config: config.keyring)
+        backend = try KeyringSelection.make(choice, config: config.keyring)
+        cache = TokenCache(store: TokenStore(backend: backend),
+                           lockDirectory: TokenCache.defaultLockDirectory(config: config.keyring))
+    }
+
+    func report(_ rows: [TokenReport.Row]) throws -> TokenReport {
+        let locked = try (backend as? SecretServiceKeyring)?.isLocked()
+        return TokenReport(backend: choice.kind.rawValue, location: backend.location, reason: choice.reason, locked: locked, rows: rows)
+    }
+}
+
+extension SGToken {
+    struct Login: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Log in and cache the token.")
+        @OptionGroup var options: ProfileOption
+        @Option(help: "pkce | password | certificate | identity | identity-service")
+        var method: String?
+
+        func validate() throws {
+            let methods = ["pkce", "password", "certificate", "identity", "identity-service"]
+            if let m = method, !methods.contains(m) {
+                throw ValidationError("--method must be one of \(methods.joined(separator: ", "))")
+            }
+        }
+
+        func run() throws {
+            try runTool {
+                let ctx = try Context()
+                let profile = try options.resolve(ctx.config)
+                guard let authority = makeAuthority(for: profile) as? any TokenLoginAuthority else {
+                    throw SGError.usage("login needs the Safeguard/Identity clients, which this build does not include yet")
+                }
+                let token = try authority.login(method: method)
+                try ctx.cache.put(token, profile: TokenReport.account(of: profile), authority: authority)
+                Stderr.write("sg-token: logged in to \(profile.name); token cached until \(token.expiresIn.map(ArkDate.format) ?? "revoked")\n")
+            }
+        }
+    }
+
+    struct Get: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a valid access token (refreshed or renewed when possible).")
+        @OptionGroup var options: ProfileOption
+
+        func run() throws {
+            try runTool {
+                let ctx = try Context()
+                let profile = try options.resolve(ctx.config)
+                let token = try ctx.cache.get(profile: profile, authority: makeAuthority(for: profile))
+                token.token.withUnsafeBytes { raw in Stdout.write(raw) }
+                Stdout.write(Array("\n".utf8).withUnsafeBytes { $0 })
+            }
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The keyring in use and each profile's token state (no token values).")
+        @OptionGroup var options: ProfileOption
+        @Flag(help: "JSON output.") var json = false
+
+        func run() throws {
+            try runTool {
+                let ctx = try Context()
+                let profiles = try options.profile.map { [try ctx.config.profile($0)] } ?? Array(ctx.config.profiles.values)
+                let report = try ctx.report(try TokenReport.status(profiles: profiles, store: ctx.cache.store))
+                print(json ? report.json() : report.table(showBackend: true), terminator: "")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Every cached sg / Ark token in the keyring (no token values).")
+        @Flag(help: "JSON output.") var json = false
+
+        func run() throws {
+            try runTool {
+                let ctx = try Context()
+                let report = try ctx.report(try TokenReport.list(profiles: Array(ctx.config.profiles.values), store: ctx.cache.store))
+                print(json ? report.json() : report.table(showBackend: false), terminator: "")
+            }
+        }
+    }
+
+    struct Clear: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete cached tokens: a profile's, or --all.")
+        @OptionGroup var options: ProfileOption
+        @Flag(help: "Every sg and Ark token in the keyring.") var all = false
+
+        func validate() throws {
+            if all && options.profile != nil { throw ValidationError("give -p PROFILE or --all, not both") }
+        }
+
+        func run() throws {
+            try runTool {
+                let ctx = try Context()
+                let keys = all ? try ctx.cache.store.list().map(\.key)
+                               : TokenKey.candidates(for: try options.resolve(ctx.config))
+                let removed = try keys.filter { try ctx.cache.store.remove($0) }.count
+                Stderr.write("sg-token: removed \(removed) token\(removed == 1 ? "" : "s")\n")
+            }
+        }
+    }
+
+    struct Logout: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Forget a profile's token on this machine.")
+        @OptionGroup var options: ProfileOption
+
+        func run() throws {
+            try runTool {
+                let ctx = try Context()
+                let profile = try options.resolve(ctx.config)
+                let removed = try TokenKey.candidates(for: profile).filter { try ctx.cache.store.remove($0) }.count
+                Stderr.write("sg-token: logged out of \(profile.name) on this machine (\(removed) token\(removed == 1 ? "" : "s") removed)\n")
+            }
+        }
+    }
+}
+
+/// Runs a subcommand body in `Tool.run`, so errors become one line and a sysexits code.
+func runTool(_ body: () throws -> Void) throws {
+    Tool.run("sg-token") { try body(); return 0 }
+}
+
+Tool.harden()
+SGToken.main()

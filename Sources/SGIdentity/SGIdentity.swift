@@ -1,1 +1,0 @@
-// SGIdentity: see README "Layout".

@@ -1,1 +1,0 @@
-// SGKeyring: see README "Layout".

@@ -1,1 +1,0 @@
-// SGSSH: see README "Layout".

@@ -1,0 +1,34 @@
+import COpenSSL
+import SGCore
+import SGTransport
+
+/// The per-login secrets of the non-interactive PKCE flow (RFC 7636, S256).
+struct PKCESecrets {
+    /// base64url of 60 random bytes.
+    let verifier: SecretBytes
+    /// base64url(SHA-256(verifier)).
+    let challenge: String
+    /// base64url of 32 random bytes: the `CsrfToken` cookie and the `csrfTokenTextbox` field.
+    let csrf: SecretBytes
+
+    init() throws {
+        verifier = Base64.encode(try Self.random(60), urlSafe: true)
+        challenge = Base64.encode(Self.sha256(verifier), urlSafe: true).unsafeString()
+        csrf = Base64.encode(try Self.random(32), urlSafe: true)
+    }
+
+    static func random(_ count: Int) throws -> SecretBytes {
+        var bytes = [UInt8](repeating: 0, count: count)
+        defer { SecretBytes.wipe(&bytes) }
+        guard RAND_bytes(&bytes, Int32(count)) == 1 else { throw SGError.internalError("OpenSSL RAND_bytes failed") }
+        return SecretBytes(bytes: bytes)
+    }
+
+    static func sha256(_ data: SecretBytes) -> SecretBytes {
+        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
+        data.withUnsafeBytes { raw in
+            _ = SHA256(raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count, &digest)
+        }
+        return SecretBytes(bytes: digest)
+    }
+}

@@ -1,0 +1,129 @@
+import XCTest
+import SGCore
+import SGTestSupport
+@testable import SGKeyring
+
+/// The real `sg-token` binary in each bus situation: each run is its own process, so each gets
+/// its own libsecret connection.
+final class SGTokenBinaryTests: XCTestCase {
+    static let config = """
+    version: 1
+    profiles:
+      ark:
+        kind: cyberark-identity
+        tenant: https://abc1234.id.cyberark.cloud
+        username: alice@example.cyberark.cloud
+    """
+
+    let sgToken = TestPaths.binary("sg-token")
+
+    func writeConfig(_ s: SecretServiceSession) throws {
+        try FileManager.default.createDirectory(atPath: s.home + "/.config/sg", withIntermediateDirectories: true)
+        try Self.config.write(toFile: s.home + "/.config/sg/config.yaml", atomically: true, encoding: .utf8)
+    }
+
+    func testLockedKeyringIsReportedNotAMiss() throws {
+        let s = try SecretServiceSession.start(.locked)
+        defer { s.stop() }
+        try writeConfig(s)
+        for args in [["status"], ["get", "-p", "ark"], ["list"]] {
+            let r = try s.run([sgToken] + args)
+            XCTAssertEqual(r.status, 69, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("login keyring is locked"), r.stderr)
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        }
+        // auto also picks the Secret Service here (it answers), so the lock is not hidden by the file.
+        let auto = try s.run([sgToken, "get"])
+        XCTAssertEqual(auto.status, 69, auto.stderr)
+    }
+
+    func testNoSessionBus() throws {
+        let s = try SecretServiceSession.start(.noSecretService)
+        defer { s.stop() }
+        try writeConfig(s)
+        let forced = try s.run([sgToken, "status"], extra: ["SG_KEYRING": "secret-service", "XDG_RUNTIME_DIR": s.home],
+                               removing: ["DBUS_SESSION_BUS_ADDRESS"])
+        XCTAssertEqual(forced.status, 69, forced.stderr)
+        XCTAssertTrue(forced.stderr.contains("no D-Bus session bus"), forced.stderr)
+        let auto = try s.run([sgToken, "status"], extra: ["XDG_RUNTIME_DIR": s.home], removing: ["DBUS_SESSION_BUS_ADDRESS"])
+        XCTAssertEqual(auto.status, 0, auto.stderr)
+        XCTAssertTrue(auto.stdout.hasPrefix("keyring: file ("), auto.stdout)
+        XCTAssertTrue(auto.stdout.contains("no D-Bus session bus"), auto.stdout)
+    }
+
+    func testBusWithoutSecretService() throws {
+        let s = try SecretServiceSession.start(.noSecretService)
+        defer { s.stop() }
+        try writeConfig(s)
+        let forced = try s.run([sgToken, "get"], extra: ["SG_KEYRING": "secret-service"])
+        XCTAssertEqual(forced.status, 69, forced.stderr)
+        XCTAssertTrue(forced.stderr.contains("no Secret Service on the session bus"), forced.stderr)
+        let auto = try s.run([sgToken, "status", "--json"])
+        XCTAssertEqual(auto.status, 0, auto.stderr)
+        XCTAssertTrue(auto.stdout.contains(#""backend":"file""#), auto.stdout)
+        XCTAssertTrue(auto.stdout.contains("no Secret Service on the session bus"), auto.stdout)
+    }
+
+    func testGetWithoutTokenExits77WithLoginHint() throws {
+        let s = try SecretServiceSession.start(.noSecretService)
+        defer { s.stop() }
+        try writeConfig(s)
+        let r = try s.run([sgToken, "get", "-p", "ark"])
+        XCTAssertEqual(r.status, 77, r.stderr)
+        XCTAssertEqual(r.stderr, "sg-token: login required for profile 'ark': run: sg-token login -p ark\n")
+        let login = try s.run([sgToken, "login", "-p", "ark"])
+        XCTAssertEqual(login.status, 64, login.stderr)
+        XCTAssertTrue(login.stderr.contains("login needs the Safeguard/Identity clients"), login.stderr)
+    }
+
+    func testGetStatusListClearOnFileBackend() throws {
+        let s = try SecretServiceSession.start(.noSecretService)
+        defer { s.stop() }
+        try writeConfig(s)
+        let dir = FileKeyring.defaultDirectory(environment: s.environment)
+        let token = ArkToken(token: SecretBytes(string: "file-token-value"), username: "alice@example.cyberark.cloud",
+                             endpoint: "https://abc1234.id.cyberark.cloud", tokenType: .jwt, authMethod: .identity,
+                             expiresIn: Date().addingTimeInterval(3600))
+        try TokenStore(backend: try FileKeyring(directory: dir, passphrase: nil))
+            .save(token, for: TokenKey(serviceName: "isp", postfix: "alice@example.cyberark.cloud", account: "ark"))
+        let get = try s.run([sgToken, "get"])
+        XCTAssertEqual(get.status, 0, get.stderr)
+        XCTAssertEqual(get.stdout, "file-token-value\n")
+        for args in [["status"], ["status", "--json"], ["list"], ["list", "--json"]] {
+            let r = try s.run([sgToken] + args)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertFalse(r.stdout.contains("file-token-value"), "never a token value")
+            XCTAssertTrue(r.stdout.contains("alice@example.cyberark.cloud"), r.stdout)
+            XCTAssertTrue(r.stdout.contains("valid"), r.stdout)
+        }
+        let clear = try s.run([sgToken, "clear", "-p", "ark"])
+        XCTAssertEqual(clear.status, 0, clear.stderr)
+        XCTAssertEqual(try s.run([sgToken, "get"]).status, 77)
+    }
+
+    func testCorruptFileWarnsOnceAndCarriesOn() throws {
+        let s = try SecretServiceSession.start(.noSecretService)
+        defer { s.stop() }
+        try writeConfig(s)
+        let dir = FileKeyring.defaultDirectory(environment: s.environment)
+        try PrivateFiles.ensurePrivateDirectory(dir)
+        try "{not a keyring".write(toFile: dir + "/keyring", atomically: false, encoding: .utf8)
+        let r = try s.run([sgToken, "list"], extra: ["SG_KEYRING": "file"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stderr.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, r.stderr)
+        XCTAssertTrue(lines.first?.hasPrefix("sg-token: warning: ") ?? false, r.stderr)
+        XCTAssertTrue(r.stderr.contains("keyring.corrupt-"), r.stderr)
+    }
+
+    func testFileBackendDoesNotLoadLibsecret() throws {
+        let s = try SecretServiceSession.start(.noSecretService)
+        defer { s.stop() }
+        try writeConfig(s)
+        let file = try s.run([sgToken, "status"], extra: ["SG_KEYRING": "file", "LD_DEBUG": "files"])
+        XCTAssertEqual(file.status, 0)
+        XCTAssertFalse(file.stderr.contains("libsecret"), "libsecret loaded on the file path")
+        let ss = try s.run([sgToken, "status"], extra: ["SG_KEYRING": "secret-service", "LD_DEBUG": "files"])
+        XCTAssertTrue(ss.stderr.contains("libsecret-1.so.0"), "libsecret is loaded when the Secret Service is used")
+    }
+}

@@ -1,0 +1,76 @@
+import XCTest
+import SGCore
+import SGTestSupport
+@testable import SGKeyring
+
+/// The Secret Service backend against a real gnome-keyring on a private bus
+/// (SecretServiceSession.shared; this process's libsecret connects to it).
+final class SecretServiceKeyringTests: XCTestCase {
+    var session: SecretServiceSession { SecretServiceSession.shared }
+    let kr = SecretServiceKeyring()
+
+    override func setUp() { _ = SecretServiceSession.shared }
+
+    func testStoreLookupDelete() throws {
+        _ = session
+        try kr.store(service: "isp-ss1@example.com", account: "ss-test", secret: SecretBytes(string: "v1"))
+        try kr.store(service: "isp-ss1@example.com", account: "ss-test", secret: SecretBytes(string: "v2"))
+        XCTAssertEqual(try kr.lookup(service: "isp-ss1@example.com", account: "ss-test")?.unsafeString(), "v2")
+        XCTAssertEqual(try kr.search(attributes: ["service": "isp-ss1@example.com"], loadSecrets: false).count, 1)
+        XCTAssertTrue(try kr.delete(service: "isp-ss1@example.com", account: "ss-test"))
+        XCTAssertFalse(try kr.delete(service: "isp-ss1@example.com", account: "ss-test"))
+        XCTAssertNil(try kr.lookup(service: "isp-ss1@example.com", account: "ss-test"))
+        XCTAssertFalse(try kr.isLocked())
+    }
+
+    func testSecretToolSeesItemsAsPythonKeyringWritesThem() throws {
+        try kr.store(service: "isp-ss2@example.com", account: "ss-test", secret: SecretBytes(string: "visible"))
+        let r = try session.run(["secret-tool", "search", "--all", "service", "isp-ss2@example.com"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let out = r.stdout + r.stderr
+        XCTAssertTrue(out.contains("label = Password for 'ss-test' on 'isp-ss2@example.com'"), out)
+        XCTAssertTrue(out.contains("secret = visible"), out)
+        XCTAssertTrue(out.contains("schema = org.freedesktop.Secret.Generic"), out)
+        XCTAssertTrue(out.contains("attribute.application = Python keyring library"), out)
+        XCTAssertTrue(out.contains("attribute.username = ss-test"), out)
+        let lookup = try session.run(["secret-tool", "lookup", "service", "isp-ss2@example.com", "username", "ss-test"])
+        XCTAssertEqual(lookup.stdout, "visible")
+    }
+
+    func testItemsWithoutSchemaOrApplicationAreFoundAndReplaced() throws {
+        // secret-tool writes no `application`; a python-keyring item may lack xdg:schema.
+        let r = try session.run(["secret-tool", "store", "--label=foreign", "service", "isp-ss3@example.com", "username", "ss-test"], stdin: "foreign")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try kr.lookup(service: "isp-ss3@example.com", account: "ss-test")?.unsafeString(), "foreign")
+        try kr.store(service: "isp-ss3@example.com", account: "ss-test", secret: SecretBytes(string: "ours"))
+        let items = try kr.search(attributes: ["service": "isp-ss3@example.com"], loadSecrets: true)
+        XCTAssertEqual(items.count, 1, "no duplicate is left behind")
+        XCTAssertEqual(items.first?.secret?.unsafeString(), "ours")
+        XCTAssertEqual(items.first?.attributes["application"], KeyringItem.application)
+    }
+
+    func testSessionCollectionWorks() throws {
+        let mem = SecretServiceKeyring(collection: "session")
+        try mem.store(service: "isp-ss4@example.com", account: "ss-test", secret: SecretBytes(string: "mem"))
+        XCTAssertEqual(try mem.lookup(service: "isp-ss4@example.com", account: "ss-test")?.unsafeString(), "mem")
+        XCTAssertTrue(try mem.delete(service: "isp-ss4@example.com", account: "ss-test"))
+    }
+
+    func testAutoSelectionPicksSecretServiceWhenItAnswers() throws {
+        let choice = try KeyringSelection.choose(environment: ["DBUS_SESSION_BUS_ADDRESS": session.address, "HOME": session.home])
+        XCTAssertEqual(choice.kind, .secretService)
+        let forced = try KeyringSelection.choose(environment: ["DBUS_SESSION_BUS_ADDRESS": session.address, "SG_KEYRING": "file"])
+        XCTAssertEqual(forced.kind, .file)
+        XCTAssertEqual(try KeyringSelection.choose(environment: ["HOME": "/nonexistent"]).kind, .file)
+        XCTAssertThrowsError(try KeyringSelection.choose(environment: ["SG_KEYRING": "kwallet"]))
+    }
+
+    func testLookupLatency() throws {
+        try kr.store(service: "isp-lat@example.com", account: "ss-test", secret: SecretBytes(string: "x"))
+        let start = Clock.now
+        for _ in 0..<200 { _ = try kr.lookup(service: "isp-lat@example.com", account: "ss-test") }
+        let perLookup = (Clock.now - start) / 200 * 1000
+        print("Secret Service lookup: \(String(format: "%.2f", perLookup)) ms")
+        XCTAssertLessThan(perLookup, 50)
+    }
+}

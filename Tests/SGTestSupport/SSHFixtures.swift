@@ -1,0 +1,270 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs a command and collects its output, for tests that drive OpenSSH's own tools.
+public enum Command {
+    public struct Result {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+    }
+
+    /// Runs `argv` (PATH lookup) with `environment` added to a minimal base environment;
+    /// stdin is `input` or /dev/null. Killed after `timeout` seconds.
+    @discardableResult
+    public static func run(_ argv: [String], environment: [String: String] = [:], input: Data? = nil,
+                           timeout: TimeInterval = 60) throws -> Result {
+        // Output goes to unlinked temp files: no pipe to drain concurrently, no deadlock.
+        let out = try scratchFile(), err = try scratchFile()
+        defer { close(out); close(err) }
+        var inFD: Int32 = -1
+        if let input {
+            inFD = try scratchFile()
+            _ = input.withUnsafeBytes { write(inFD, $0.baseAddress, $0.count) }
+            lseek(inFD, 0, SEEK_SET)
+        }
+        defer { if inFD >= 0 { close(inFD) } }
+        let child = try Spawned(argv, environment: environment, stdin: inFD, stdout: out, stderr: err)
+        let status = child.wait(timeout: timeout)
+        return Result(status: status, stdout: readAll(out), stderr: readAll(err))
+    }
+
+    private static func readAll(_ fd: Int32) -> String {
+        lseek(fd, 0, SEEK_SET)
+        var data = [UInt8]()
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fd, &buf, buf.count)
+            if n <= 0 { break }
+            data += buf[0..<n]
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// A child process started with posix_spawn. Foundation's `Process` is not used: daemons such as
+/// sshd close every inherited descriptor at start, which Foundation takes for an exit and then
+/// blocks its monitor thread in `waitpid`, hanging every later `Process`.
+public final class Spawned {
+    public let pid: pid_t
+    private var exitStatus: Int32?
+
+    /// `-1` for a standard stream means /dev/null.
+    public init(_ argv: [String], environment: [String: String] = [:], stdin: Int32 = -1, stdout: Int32 = -1, stderr: Int32 = -1) throws {
+        var env = ["PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                   "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/root",
+                   "LANG": "C"]
+        for (k, v) in environment { env[k] = v }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for (fd, target, flags) in [(stdin, Int32(0), O_RDONLY), (stdout, 1, O_WRONLY), (stderr, 2, O_WRONLY)] {
+            if fd >= 0 { posix_spawn_file_actions_adddup2(&actions, fd, target) }
+            else { posix_spawn_file_actions_addopen(&actions, target, "/dev/null", flags, 0) }
+        }
+        let cArgs = argv.map { strdup($0) } + [nil]
+        defer { cArgs.forEach { free($0) } }
+        let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { cEnv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawnp(&pid, argv[0], &actions, nil, cArgs, cEnv)
+        guard rc == 0 else { throw FixtureError.didNotStart("\(argv[0]): \(String(cString: strerror(rc)))") }
+        self.pid = pid
+    }
+
+    public var isRunning: Bool {
+        if exitStatus != nil { return false }
+        var st: Int32 = 0
+        if waitpid(pid, &st, WNOHANG) == pid { exitStatus = Spawned.decode(st); return false }
+        return true
+    }
+
+    /// Waits for the exit (killing the child after `timeout`); the exit code, or 128+signal.
+    @discardableResult
+    public func wait(timeout: TimeInterval) -> Int32 {
+        let deadline = Date().addingTimeInterval(timeout)
+        while isRunning {
+            if Date() > deadline { kill(pid, SIGKILL); break }
+            usleep(5_000)
+        }
+        if exitStatus == nil {
+            var st: Int32 = 0
+            while waitpid(pid, &st, 0) < 0 && errno == EINTR {}
+            exitStatus = Spawned.decode(st)
+        }
+        return exitStatus!
+    }
+
+    /// SIGTERM, then waits (SIGKILL after 5 s).
+    public func stop() {
+        guard isRunning else { return }
+        kill(pid, SIGTERM)
+        wait(timeout: 5)
+    }
+
+    static func decode(_ st: Int32) -> Int32 { (st & 0x7f) == 0 ? (st >> 8) & 0xff : 128 + (st & 0x7f) }
+}
+
+private func scratchFile() throws -> Int32 {
+    var template = Array("/tmp/sg-cmd-XXXXXX".utf8CString)
+    let fd = mkstemp(&template)
+    guard fd >= 0 else { throw FixtureError.didNotStart("mkstemp") }
+    _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+    template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+    return fd
+}
+
+/// Polls `condition` every 50 ms until it holds or `timeout` passes.
+public func waitUntil(timeout: TimeInterval, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if condition() { return true }
+        usleep(50_000)
+    }
+    return condition()
+}
+
+/// A real `ssh-agent -D` on a socket in a temp folder, stopped by `stop()` (or deinit).
+///
+///     let agent = try SSHAgentFixture(folder: dir)
+///     defer { agent.stop() }
+///     try Command.run(["ssh-add", "-l"], environment: agent.environment)
+public final class SSHAgentFixture {
+    public let socketPath: String
+    private let process: Spawned
+
+    /// `extraEnvironment` reaches the agent (SSH_ASKPASS for confirm prompts);
+    /// `runAsUID` starts it under another uid through setpriv (the folder must allow that uid in).
+    public init(folder: URL, extraEnvironment: [String: String] = [:], runAsUID: uid_t? = nil) throws {
+        socketPath = folder.appendingPathComponent("agent.sock").path
+        var args = ["ssh-agent", "-D", "-a", socketPath]
+        if let uid = runAsUID {
+            args = ["setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups"] + args
+        }
+        process = try Spawned(args, environment: extraEnvironment)
+        let path = socketPath
+        guard waitUntil(timeout: 10, { FileManager.default.fileExists(atPath: path) }) else {
+            stop()
+            throw FixtureError.didNotStart("ssh-agent at \(socketPath)")
+        }
+    }
+
+    public var environment: [String: String] { ["SSH_AUTH_SOCK": socketPath] }
+    public var pid: Int32 { process.pid }
+
+    public func stop() { process.stop() }
+
+    deinit { stop() }
+}
+
+/// A real OpenSSH server on 127.0.0.1, run as root with its own host key, authorized_keys and
+/// config in `folder`; root logs in with the keys in `authorizedKeys`.
+public final class SSHDFixture {
+    public let port: Int
+    public let folder: URL
+    public let authorizedKeys: URL
+    private let process: Spawned
+
+    public init(folder: URL) throws {
+        self.folder = folder
+        authorizedKeys = folder.appendingPathComponent("authorized_keys")
+        _ = FileManager.default.createFile(atPath: authorizedKeys.path, contents: Data())
+        // sshd insists on its privilege-separation folder.
+        try? FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true,
+                                                 attributes: [.posixPermissions: 0o755])
+        let hostKey = folder.appendingPathComponent("host_ed25519").path
+        let gen = try Command.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hostKey])
+        guard gen.status == 0 else { throw FixtureError.didNotStart("ssh-keygen host key: \(gen.stderr)") }
+
+        var lastError = ""
+        for _ in 0..<5 {
+            let port = try SSHDFixture.freePort()
+            let config = folder.appendingPathComponent("sshd_config")
+            let text = """
+            Port \(port)
+            ListenAddress 127.0.0.1
+            HostKey \(hostKey)
+            AuthorizedKeysFile \(authorizedKeys.path)
+            PidFile \(folder.appendingPathComponent("sshd.pid").path)
+            UsePAM no
+            StrictModes no
+            PermitRootLogin prohibit-password
+            PubkeyAuthentication yes
+            PasswordAuthentication no
+            KbdInteractiveAuthentication no
+            LogLevel ERROR
+
+            """
+            try text.write(to: config, atomically: true, encoding: .utf8)
+            let log = folder.appendingPathComponent("sshd.log").path
+            let logFD = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            defer { close(logFD) }
+            let p = try Spawned(["/usr/sbin/sshd", "-D", "-e", "-f", config.path], stderr: logFD)
+            if waitUntil(timeout: 10, { !p.isRunning || SSHDFixture.accepts(port: port) }), p.isRunning {
+                self.port = port
+                self.process = p
+                return
+            }
+            p.stop()
+            lastError = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        }
+        throw FixtureError.didNotStart("sshd: \(lastError)")
+    }
+
+    /// Appends a public-key line to authorized_keys.
+    public func authorize(_ publicKeyLine: String) throws {
+        let h = try FileHandle(forWritingTo: authorizedKeys)
+        defer { try? h.close() }
+        h.seekToEndOfFile()
+        h.write(Data((publicKeyLine + "\n").utf8))
+    }
+
+    /// `ssh -o BatchMode=yes -p PORT root@127.0.0.1 COMMAND` using only the agent in `environment`.
+    public func ssh(_ command: String = "true", environment: [String: String]) throws -> Command.Result {
+        try Command.run(["ssh", "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
+                         "-o", "UserKnownHostsFile=/dev/null", "-o", "IdentityFile=/nonexistent",
+                         "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR",
+                         "-p", String(port), "root@127.0.0.1", command],
+                        environment: environment, timeout: 30)
+    }
+
+    public func stop() { process.stop() }
+
+    deinit { stop() }
+
+    static func freePort() throws -> Int {
+        let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(s) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, len) == 0 && getsockname(s, $0, &len) == 0 }
+        }
+        guard ok else { throw FixtureError.didNotStart("no free port") }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    static func accepts(port: Int) -> Bool {
+        let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(s) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+}
+
+public enum FixtureError: Error, CustomStringConvertible {
+    case didNotStart(String)
+    public var description: String {
+        switch self { case .didNotStart(let what): return "fixture did not start: \(what)" }
+    }
+}
