@@ -272,7 +272,12 @@ class Bench:
             p = subprocess.run([tok, "login", "-p", "sim", "--method", "certificate"], capture_output=True,
                                env=self.env_ss, stdin=subprocess.DEVNULL, timeout=60)
             if p.returncode:
-                raise RunFailed(f"sg-token login: exit {p.returncode}: {p.stderr.decode(errors='replace').strip()[:200]}")
+                # The login is not what row 5 measures: seed the item as docs/keyring.md lays it
+                # out (ArkKeyring's JSON, valid for an hour) and let sg-token read it.
+                self.notes.append("row 5: `sg-token login -p sim --method certificate` failed "
+                                  f"(exit {p.returncode}: {p.stderr.decode(errors='replace').strip()[:120]}); "
+                                  "the token item was seeded with secret-tool as docs/keyring.md describes")
+                self.seed_token()
             sg = Cmd.one("sg-token get (cached, secret-service)", [tok, "get", "-p", "sim"], self.env_ss)
             token = check(sg).strip()
             if not token:
@@ -289,6 +294,16 @@ class Bench:
         self.measure("5", [sg, st], 150)
         self.bars.append(("5. sg-token get ≤ 1.2× secret-tool lookup", sg, st, "le", 1.2))
         self.startup.append(("sg-token get, cached (secret-service)", sg))
+
+    def seed_token(self):
+        exp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(time.time() + 3600))
+        js = json.dumps({"token": "bench-" + os.urandom(24).hex(), "username": "sim",
+                         "endpoint": f"https://127.0.0.1:{self.ready['port']}", "token_type": "Token",
+                         "auth_method": "other", "expires_in": exp, "refresh_token": None,
+                         "metadata": {}, "origin_verify": None}, separators=(",", ":"))
+        subprocess.run([self.secret_tool, "store", "--label", "Password for 'sim' on 'sg-safeguard-certificate'",
+                        "service", "sg-safeguard-certificate", "username", "sim", "application", "Python keyring library"],
+                       input=js.encode(), env=self.base, check=True)
 
     def find_token_item(self, token):
         """The keyring item holding the profile's token (docs/keyring.md: service/username)."""
