@@ -64,8 +64,15 @@ class Bench:
 
     # ---- helpers --------------------------------------------------------------------------
     def tool(self, name):
+        """The tool's path, or None while it is missing or still main's placeholder ("not yet")."""
         p = os.path.join(self.bin, name)
-        return p if os.access(p, os.X_OK) else None
+        if not os.access(p, os.X_OK):
+            return None
+        try:
+            r = subprocess.run([p], stdin=subprocess.DEVNULL, capture_output=True, env=self.base, timeout=10)
+        except subprocess.TimeoutExpired:
+            return p
+        return None if r.stdout.strip() == b"not yet" else p
 
     def runs(self, n):
         return max(5, int(n * self.scale))
@@ -324,7 +331,9 @@ class Bench:
     # ---- start-up breakdown -----------------------------------------------------------------
     def startup_rows(self):
         extra = [("/bin/true", Cmd.one("/bin/true", ["/bin/true"], self.base)),
-                 ("bare static Swift hello", Cmd.one("hello", [self.a.hello], self.base))]
+                 ("bare static Swift hello", Cmd.one("hello", [self.a.hello], self.base)),
+                 ("static Swift hello using Foundation (environment, base64, String(format:))",
+                  Cmd.one("hello-foundation", [self.a.hello_foundation], self.base))]
         for name in ("sg-secret", "sg-exec", "sg-token", "sg-ssh-key"):
             p = self.tool(name)
             if p:
@@ -430,7 +439,7 @@ class Bench:
 
 def main():
     ap = argparse.ArgumentParser()
-    for o in ("--bin", "--sim-state", "--work", "--libsecret", "--python", "--hello", "--out"):
+    for o in ("--bin", "--sim-state", "--work", "--libsecret", "--python", "--hello", "--hello-foundation", "--out"):
         ap.add_argument(o, required=True)
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--rows", default="12345")
