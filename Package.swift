@@ -49,7 +49,8 @@ let package = Package(
         .target(name: "SGKeyring", dependencies: ["SGCore", "CSecretShim", "COpenSSL"], swiftSettings: strict),
         .target(name: "SGSSH", dependencies: ["SGCore", "COpenSSL"], swiftSettings: strict),
         .target(name: "SGResolver", dependencies: [
-            "SGCore", "SGTransport", "SGSafeguard", "SGIdentity", "SGKeyring",
+            "SGCore", "SGTransport", "SGSafeguard", "SGIdentity", "SGKeyring", "CSGSys",
+            .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),
 
         .target(name: "SGCommand", dependencies: [

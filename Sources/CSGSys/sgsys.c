@@ -46,3 +46,73 @@ int sg_set_pdeathsig(int sig) { return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0); }
 
 int sg_isatty(int fd) { return isatty(fd); }
 int sg_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+/* ---- sg-exec ------------------------------------------------------------------------------ */
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <string.h>
+
+pid_t sg_spawn(const char *path, char *const argv[], char *const envp[], const sigset_t *mask,
+               int deathsig, int out_fd, int err_fd) {
+    int ep[2];
+    if (pipe2(ep, O_CLOEXEC) != 0) return -1;
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(ep[0]); close(ep[1]);
+        errno = e;
+        return -1;
+    }
+    if (pid == 0) {
+        close(ep[0]);
+        if (deathsig > 0) {
+            prctl(PR_SET_PDEATHSIG, deathsig, 0, 0, 0);
+            if (getppid() != parent) _exit(128 + deathsig);
+        }
+        if (saved_core_valid) setrlimit(RLIMIT_CORE, &saved_core);
+        if (out_fd >= 0) { if (out_fd == 1) fcntl(1, F_SETFD, 0); else dup2(out_fd, 1); }
+        if (err_fd >= 0) { if (err_fd == 2) fcntl(2, F_SETFD, 0); else dup2(err_fd, 2); }
+        sigprocmask(SIG_SETMASK, mask, NULL);
+        execve(path, argv, envp);
+        int e = errno;
+        ssize_t w;
+        do { w = write(ep[1], &e, sizeof e); } while (w < 0 && errno == EINTR);
+        _exit(127);
+    }
+    close(ep[1]);
+    int e = 0;
+    ssize_t n;
+    do { n = read(ep[0], &e, sizeof e); } while (n < 0 && errno == EINTR);
+    close(ep[0]);
+    if (n == (ssize_t)sizeof e) {
+        int st;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+        errno = e;
+        return -1;
+    }
+    return pid;
+}
+
+int sg_signalfd(const sigset_t *mask) { return signalfd(-1, mask, SFD_CLOEXEC | SFD_NONBLOCK); }
+
+int sg_signalfd_read(int fd, int *signo, int *code, pid_t *pid) {
+    struct signalfd_siginfo si;
+    ssize_t n;
+    do { n = read(fd, &si, sizeof si); } while (n < 0 && errno == EINTR);
+    if (n < 0) return (errno == EAGAIN) ? 0 : -1;
+    if (n != (ssize_t)sizeof si) return 0;
+    *signo = (int)si.ssi_signo;
+    *code = si.ssi_code;
+    *pid = (pid_t)si.ssi_pid;
+    return 1;
+}
+
+int sg_si_kernel(void) { return SI_KERNEL; }
+
+#include <sys/vfs.h>
+int sg_path_is_memory_backed(const char *path) {
+    struct statfs fs;
+    if (statfs(path, &fs) != 0) return -1;
+    return (fs.f_type == 0x01021994 /* TMPFS_MAGIC */ || fs.f_type == (long)0x858458f6 /* RAMFS_MAGIC */) ? 1 : 0;
+}

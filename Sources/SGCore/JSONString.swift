@@ -97,6 +97,8 @@ public enum JSONString {
                 case 0x0A: out.append([0x5C, 0x6E])
                 case 0x0D: out.append([0x5C, 0x72])
                 case 0x09: out.append([0x5C, 0x74])
+                case 0x08: out.append([0x5C, 0x62])
+                case 0x0C: out.append([0x5C, 0x66])
                 case 0..<0x20:
                     let hex: [UInt8] = Array("0123456789abcdef".utf8)
                     out.append([0x5C, 0x75, 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 0xF)]])

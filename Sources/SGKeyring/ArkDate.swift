@@ -1,4 +1,5 @@
 import Foundation
+import SGCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,7 +17,7 @@ public enum ArkDate {
     public static func parse(_ value: JSONValue) -> Date? {
         switch value {
         case .number(let n): return Double(n).map(fromEpoch)
-        case .string(let s): return parse(s)
+        case .string(let s): return parse(s.unsafeString())
         default: return nil
         }
     }

@@ -73,7 +73,7 @@ public struct ArkToken: Sendable {
     /// Parses the JSON ArkKeyring stores. Throws `Invalid` where `model_validate_json` fails.
     public static func parse(_ bytes: SecretBytes) throws -> ArkToken {
         let value: JSONValue
-        do { value = try bytes.withUnsafeBytes { try JSONValue.parse($0) } } catch {
+        do { value = try JSONValue.parse(bytes) } catch {
             throw Invalid(reason: "not JSON (\(error))")
         }
         return try parse(value)
@@ -88,20 +88,20 @@ public struct ArkToken: Sendable {
         }
         func optionalString(_ name: String) throws -> String? {
             guard let v = field(name), !v.isNull else { return nil }
-            guard let s = v.stringValue else { throw Invalid(reason: "\(name) is not a string") }
-            return s
+            guard case .string(let s) = v else { throw Invalid(reason: "\(name) is not a string") }
+            return s.unsafeString()
         }
-        guard let tokenValue = field("token"), let token = tokenValue.stringValue else {
+        guard case .string(let token)? = field("token") else {
             throw Invalid(reason: "token missing or not a string")
         }
         var tokenType = ArkTokenType.jwt
         if let v = field("token_type") {
-            guard let s = v.stringValue, let t = ArkTokenType(rawValue: s) else { throw Invalid(reason: "unknown token_type") }
+            guard case .string(let s) = v, let t = ArkTokenType(rawValue: s.unsafeString()) else { throw Invalid(reason: "unknown token_type") }
             tokenType = t
         }
         var authMethod: ArkAuthMethod? = nil
         if let v = field("auth_method"), !v.isNull {
-            guard let s = v.stringValue, let m = ArkAuthMethod(rawValue: s) else { throw Invalid(reason: "unknown auth_method") }
+            guard case .string(let s) = v, let m = ArkAuthMethod(rawValue: s.unsafeString()) else { throw Invalid(reason: "unknown auth_method") }
             authMethod = m
         }
         var expires: Date? = nil
@@ -114,30 +114,35 @@ public struct ArkToken: Sendable {
             guard case .object(let m) = v else { throw Invalid(reason: "metadata is not an object") }
             metadata = m
         }
-        return ArkToken(token: SecretBytes(string: token),
+        var refresh: SecretBytes?
+        if let v = field("refresh_token"), !v.isNull {
+            guard case .string(let s) = v else { throw Invalid(reason: "refresh_token is not a string") }
+            refresh = s
+        }
+        return ArkToken(token: token,
                         username: try optionalString("username"),
                         endpoint: try optionalString("endpoint"),
                         tokenType: tokenType, authMethod: authMethod, expiresIn: expires,
-                        refreshToken: try optionalString("refresh_token").map { SecretBytes(string: $0) },
+                        refreshToken: refresh,
                         metadata: metadata,
                         originVerify: try optionalString("origin_verify"))
     }
 
     /// The JSON `model_dump_json()` writes, as secret bytes (it holds the token in clear).
     public func serialized() -> SecretBytes {
-        func str(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }
+        func str(_ s: String?) -> JSONValue { s.map { .text($0) } ?? .null }
         let doc = JSONValue.object([
-            ("token", .string(token.unsafeString())),
+            ("token", .string(token)),
             ("username", str(username)),
             ("endpoint", str(endpoint)),
-            ("token_type", .string(tokenType.rawValue)),
+            ("token_type", .text(tokenType.rawValue)),
             ("auth_method", str(authMethod?.rawValue)),
             ("expires_in", str(expiresIn.map(ArkDate.format))),
-            ("refresh_token", str(refreshToken?.unsafeString())),
+            ("refresh_token", refreshToken.map { .string($0) } ?? .null),
             ("metadata", .object(metadata)),
             ("origin_verify", str(originVerify)),
         ])
-        return SecretBytes(string: doc.serialized())
+        return doc.serialized()
     }
 
     public var hasRefreshToken: Bool { !(refreshToken?.isEmpty ?? true) }

@@ -143,32 +143,32 @@ public final class FileKeyring: KeyringBackend, @unchecked Sendable {
         }
 
         func serialized() -> [UInt8] {
-            var kdfObject: [(String, JSONValue)] = [("name", .string(kdf))]
+            var kdfObject: [(String, JSONValue)] = [("name", .text(kdf))]
             if kdf == "scrypt" {
-                kdfObject += [("salt", .string(Data(salt).base64EncodedString())), ("n", .number(String(scrypt.n))),
+                kdfObject += [("salt", .text(Data(salt).base64EncodedString())), ("n", .number(String(scrypt.n))),
                               ("r", .number(String(scrypt.r))), ("p", .number(String(scrypt.p)))]
             }
             let doc = JSONValue.object([
-                ("format", .string(FileKeyring.format)), ("version", .number(String(FileKeyring.version))),
+                ("format", .text(FileKeyring.format)), ("version", .number(String(FileKeyring.version))),
                 ("kdf", .object(kdfObject)),
-                ("nonce", .string(Data(nonce).base64EncodedString())),
-                ("data", .string(Data(sealed).base64EncodedString())),
+                ("nonce", .text(Data(nonce).base64EncodedString())),
+                ("data", .text(Data(sealed).base64EncodedString())),
             ])
-            return Array((doc.serialized() + "\n").utf8)
+            return doc.serialized().unsafeArray() + [0x0A]
         }
 
         static func parse(_ bytes: [UInt8]) -> Envelope? {
-            guard let doc = try? JSONValue.parse(bytes),
-                  doc["format"]?.stringValue == FileKeyring.format,
+            guard let doc = try? JSONValue.parse(SecretBytes(bytes: bytes)),
+                  doc["format"]?.text == FileKeyring.format,
                   case .number(let v)? = doc["version"], v == String(FileKeyring.version),
-                  let kdfDoc = doc["kdf"], let kdf = kdfDoc["name"]?.stringValue,
-                  let nonce = doc["nonce"]?.stringValue.flatMap({ Data(base64Encoded: $0) }),
-                  let sealed = doc["data"]?.stringValue.flatMap({ Data(base64Encoded: $0) }) else { return nil }
+                  let kdfDoc = doc["kdf"], let kdf = kdfDoc["name"]?.text,
+                  let nonce = doc["nonce"]?.text.flatMap({ Data(base64Encoded: $0) }),
+                  let sealed = doc["data"]?.text.flatMap({ Data(base64Encoded: $0) }) else { return nil }
             var env = Envelope(kdf: kdf, nonce: Array(nonce), sealed: Array(sealed))
             switch kdf {
             case "key-file": break
             case "scrypt":
-                guard let salt = kdfDoc["salt"]?.stringValue.flatMap({ Data(base64Encoded: $0) }),
+                guard let salt = kdfDoc["salt"]?.text.flatMap({ Data(base64Encoded: $0) }),
                       case .number(let n)? = kdfDoc["n"], case .number(let r)? = kdfDoc["r"], case .number(let p)? = kdfDoc["p"],
                       let nn = UInt64(n), let rr = UInt64(r), let pp = UInt64(p) else { return nil }
                 env.salt = Array(salt)
@@ -215,24 +215,24 @@ public final class FileKeyring: KeyringBackend, @unchecked Sendable {
     }
 
     func decodeItems(_ plain: SecretBytes) -> [KeyringItem] {
-        guard let doc = try? plain.withUnsafeBytes({ try JSONValue.parse($0) }),
+        guard let doc = try? JSONValue.parse(plain),
               case .array(let list)? = doc["items"] else {
             setAside("its contents are not valid")
             return []
         }
         var items: [KeyringItem] = []
         for entry in list {
-            guard let service = entry["service"]?.stringValue, let account = entry["account"]?.stringValue,
-                  let secret = entry["secret"]?.stringValue else { continue }
+            guard let service = entry["service"]?.text, let account = entry["account"]?.text,
+                  case .string(let secret)? = entry["secret"] else { continue }
             var attrs: [String: String] = [:]
             if case .object(let pairs)? = entry["attributes"] {
-                for (k, v) in pairs { if let s = v.stringValue { attrs[k] = s } }
+                for (k, v) in pairs { if let s = v.text { attrs[k] = s } }
             } else {
                 attrs = KeyringItem.attributes(service: service, account: account)
             }
             items.append(KeyringItem(service: service, account: account,
-                                     label: entry["label"]?.stringValue ?? KeyringItem.label(service: service, account: account),
-                                     attributes: attrs, secret: SecretBytes(string: secret)))
+                                     label: entry["label"]?.text ?? KeyringItem.label(service: service, account: account),
+                                     attributes: attrs, secret: secret))
         }
         return items
     }
@@ -240,12 +240,12 @@ public final class FileKeyring: KeyringBackend, @unchecked Sendable {
     func saveLocked(_ items: [KeyringItem]) throws {
         let doc = JSONValue.object([("items", .array(items.map { item in
             .object([
-                ("service", .string(item.service)), ("account", .string(item.account)), ("label", .string(item.label)),
-                ("attributes", .object(item.attributes.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
-                ("secret", .string(item.secret?.unsafeString() ?? "")),
+                ("service", .text(item.service)), ("account", .text(item.account)), ("label", .text(item.label)),
+                ("attributes", .object(item.attributes.sorted { $0.key < $1.key }.map { ($0.key, .text($0.value)) })),
+                ("secret", .string(item.secret ?? SecretBytes(bytes: []))),
             ])
         }))])
-        let plain = SecretBytes(string: doc.serialized())
+        let plain = doc.serialized()
         var env: Envelope
         let key: SecretBytes
         do {

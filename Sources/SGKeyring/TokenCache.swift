@@ -118,14 +118,16 @@ public protocol TokenLoginAuthority: TokenAuthority {
 }
 
 extension TokenCache {
-    /// `get` for a config profile. With no authority (nobody can renew it), the first of the
-    /// profile's `TokenKey.candidates` that holds a valid token is used, else login is required.
+    /// `get` for a config profile. A valid token under any of the profile's
+    /// `TokenKey.candidates` is used as it is (a person may have logged in with another method
+    /// than the profile's default, e.g. `sg-token login --method certificate`); otherwise the
+    /// authority refreshes or renews its own item, and with no authority login is required.
     public func get(profile: Profile, authority: (any TokenAuthority)?) throws -> ArkToken {
         let account = TokenReport.account(of: profile)
-        if let authority { return try get(profile: account, authority: authority) }
         for key in TokenKey.candidates(for: profile) {
             if let t = try store.load(key), t.isValid(at: store.now(), margin: margin) { return t }
         }
+        if let authority { return try get(profile: account, authority: authority) }
         throw SGError.loginRequired(profile: profile.name)
     }
 }

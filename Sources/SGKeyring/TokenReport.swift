@@ -74,17 +74,17 @@ public struct TokenReport: Sendable {
     // MARK: output
 
     public func json() -> String {
-        func opt(_ s: String) -> JSONValue { s.isEmpty ? .null : .string(s) }
-        var head: [(String, JSONValue)] = [("backend", .string(backend)), ("location", .string(location)), ("reason", .string(reason))]
+        func opt(_ s: String) -> JSONValue { s.isEmpty ? .null : .text(s) }
+        var head: [(String, JSONValue)] = [("backend", .text(backend)), ("location", .text(location)), ("reason", .text(reason))]
         if let locked { head.append(("locked", .bool(locked))) }
         head.append(("tokens", .array(rows.map { r in
             .object([
-                ("profile", .string(r.profile)), ("kind", .string(r.kind)), ("user", opt(r.user)),
-                ("endpoint", opt(r.endpoint)), ("expires", r.expires.map { .string(ArkDate.format($0)) } ?? .null),
-                ("state", .string(r.state.rawValue)), ("service", .string(r.service)), ("account", .string(r.account)),
+                ("profile", .text(r.profile)), ("kind", .text(r.kind)), ("user", opt(r.user)),
+                ("endpoint", opt(r.endpoint)), ("expires", r.expires.map { .text(ArkDate.format($0)) } ?? .null),
+                ("state", .text(r.state.rawValue)), ("service", .text(r.service)), ("account", .text(r.account)),
             ])
         })))
-        return JSONValue.object(head).serialized() + "\n"
+        return JSONValue.object(head).serialized().unsafeString() + "\n"
     }
 
     public func table(showBackend: Bool) -> String {

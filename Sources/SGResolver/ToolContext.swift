@@ -7,6 +7,6 @@ public enum ToolContext {
 
     public static func resolver(config: Config? = nil) throws -> Resolver {
         let config = try config ?? ConfigLoader.load()
-        return Resolver(config: config, tokenSource: makeTokenSource?(config))
+        return Resolver(config: config, tokenSource: makeTokenSource?(config) ?? CachedTokenSource(config: config))
     }
 }

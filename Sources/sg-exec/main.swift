@@ -1,1 +1,71 @@
-print("not yet")
+import ArgumentParser
+import SGCommand
+import SGCore
+import SGResolver
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs a command with secrets from Safeguard in its environment.
+struct SGExec: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sg-exec",
+        abstract: "Run a command with secrets from Safeguard injected into its environment.",
+        discussion: """
+        Variables come from -e VAR=REF, from environment variables whose value is a reference \
+        (PGPASSWORD=sg:demo-db sg-exec -- psql), and from a summon secrets.yml (-f). Every \
+        reference is fetched before COMMAND starts; if any fails, COMMAND does not run. File \
+        secrets (!file) reach COMMAND as /dev/fd/N. sg-exec replaces itself with COMMAND unless \
+        it must stay (--mask, --tmpfs-files, @SUMMONENVFILE); then it forwards signals and exits \
+        with COMMAND's status (128+N when killed by signal N). 127: command not found; 126: not executable.
+        """)
+
+    @Option(name: .short, parsing: .singleValue, help: ArgumentHelp("Set VAR to the secret REF (sg:NAME, sg:NAME#FIELD, sg:token/PROFILE).", valueName: "VAR=REF"))
+    var environment: [String] = []
+
+    @Option(name: .customShort("f"), help: ArgumentHelp("A summon secrets.yml.", valueName: "file"))
+    var file: String?
+
+    @Option(help: ArgumentHelp("The secrets.yml section to use (merged over 'common'/'default'); sets SUMMON_ENV.", valueName: "name"))
+    var section: String?
+
+    @Option(name: .customShort("D"), parsing: .singleValue, help: ArgumentHelp("Replace $KEY in secrets.yml values.", valueName: "KEY=VALUE"))
+    var define: [String] = []
+
+    @Flag(help: "Replace secret values in COMMAND's stdout/stderr with <concealed by sg>.")
+    var mask = false
+
+    @Flag(help: "Hand file secrets over as 0600 files on tmpfs (removed when COMMAND ends) instead of /dev/fd/N.")
+    var tmpfsFiles = false
+
+    @Argument(parsing: .postTerminator, help: ArgumentHelp("The command and its arguments, after --.", valueName: "command"))
+    var command: [String] = []
+
+    func validate() throws {
+        if command.isEmpty { throw ValidationError("missing command: sg-exec [options] -- COMMAND [ARGS...]") }
+    }
+
+    func run() throws {
+        var options = ExecOptions()
+        options.command = command
+        options.assignments = environment
+        options.secretsFile = file
+        options.section = section
+        options.defines = define
+        options.mask = mask
+        options.tmpfsFiles = tmpfsFiles
+        do {
+            Glibc.exit(try ExecRunner.run(options))
+        } catch let e as ExecResolutionError {
+            for line in e.lines { Stderr.write("sg-exec: \(line)\n") }
+            Stderr.write("sg-exec: \(e.failures.count) of the references failed; \(command[0]) was not started\n")
+            Glibc.exit(e.exitCode)
+        } catch let e as CommandStartError {
+            Stderr.write("sg-exec: \(e.message)\n")
+            Glibc.exit(e.code)
+        }
+    }
+}
+
+InheritedDescriptors.recordAtStart()
+SGExec.runTool("sg-exec")

@@ -1,9 +1,9 @@
 import SGCore
 import SGKeyring
+import SGResolver
 
-/// The seam where the Safeguard rSTS and CyberArk Identity clients plug in: the authority that
-/// can refresh or renew a profile's token. Until those clients are wired, nothing can, so
-/// `get` serves only cached tokens and otherwise exits 77 with the login hint.
+/// The authority that can log in, refresh and renew a profile's token: Safeguard rSTS or
+/// CyberArk Identity (SGResolver/TokenAuthorities.swift).
 func makeAuthority(for profile: Profile) -> (any TokenAuthority)? {
-    nil
+    TokenAuthorities.make(for: profile)
 }

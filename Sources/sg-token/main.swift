@@ -1,6 +1,7 @@
 import ArgumentParser
 import SGCore
 import SGKeyring
+import SGResolver
 
 /// sg-token: the token cache every sg tool shares (docs/keyring.md).
 struct SGToken: ParsableCommand {
@@ -132,15 +133,24 @@ extension SGToken {
     }
 
     struct Logout: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Forget a profile's token on this machine.")
+        static let configuration = CommandConfiguration(abstract: "Log out on the appliance (Safeguard) and forget a profile's token.")
         @OptionGroup var options: ProfileOption
 
         func run() throws {
             try runTool {
                 let ctx = try Context()
                 let profile = try options.resolve(ctx.config)
+                var serverSide = 0
+                if case .safeguard(let p) = profile {
+                    // Server-side logout first (best effort), so the token is dead, not just forgotten.
+                    let authority = SafeguardAuthority(profile: p, prompter: NoPrompt())
+                    for key in TokenKey.candidates(for: profile) {
+                        if case .token(let token)? = try? ctx.cache.store.peek(key), authority.logout(token) { serverSide += 1 }
+                    }
+                }
                 let removed = try TokenKey.candidates(for: profile).filter { try ctx.cache.store.remove($0) }.count
-                Stderr.write("sg-token: logged out of \(profile.name) on this machine (\(removed) token\(removed == 1 ? "" : "s") removed)\n")
+                let server = serverSide > 0 ? ", revoked on the appliance" : ""
+                Stderr.write("sg-token: logged out of \(profile.name) (\(removed) token\(removed == 1 ? "" : "s") removed\(server))\n")
             }
         }
     }

@@ -74,7 +74,7 @@ final class ArkInteropTests: XCTestCase {
         let token = ArkToken(token: SecretBytes(string: "sg-access-token"), username: "bob@example.cyberark.cloud",
                              endpoint: "https://abc1234.id.cyberark.cloud", tokenType: .jwt, authMethod: .identity,
                              expiresIn: expires, refreshToken: SecretBytes(string: "sg-refresh"),
-                             metadata: [("env", .string("prod"))])
+                             metadata: [("env", .text("prod"))])
         try store.save(token, for: key)
         let loaded = try runArk(["load", "sg-wrote", "bob@example.cyberark.cloud"])
         XCTAssertEqual(loaded.status, 0, loaded.stderr)

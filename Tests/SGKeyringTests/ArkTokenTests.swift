@@ -43,16 +43,16 @@ final class ArkTokenTests: XCTestCase {
 
     func testDatetimeFormsPydanticAccepts() {
         let utc = Date(timeIntervalSince1970: 1893553445)   // 2030-01-02T03:04:05Z
-        XCTAssertEqual(ArkDate.parse(.string("2030-01-02T03:04:05Z")), utc)
-        XCTAssertEqual(ArkDate.parse(.string("2030-01-02T05:04:05+02:00")), utc)
-        XCTAssertEqual(ArkDate.parse(.string("2030-01-02T05:04:05+0200")), utc)
+        XCTAssertEqual(ArkDate.parse(.text("2030-01-02T03:04:05Z")), utc)
+        XCTAssertEqual(ArkDate.parse(.text("2030-01-02T05:04:05+02:00")), utc)
+        XCTAssertEqual(ArkDate.parse(.text("2030-01-02T05:04:05+0200")), utc)
         XCTAssertEqual(ArkDate.parse(.number("1893553445")), utc)
         XCTAssertEqual(ArkDate.parse(.number("1893553445000")), utc)
-        XCTAssertEqual(ArkDate.parse(.string("1893553445")), utc)
-        XCTAssertNotNil(ArkDate.parse(.string("2030-01-02 03:04:05.5")))
-        XCTAssertNotNil(ArkDate.parse(.string("2030-01-02")))
-        XCTAssertNil(ArkDate.parse(.string("tomorrow")))
-        XCTAssertNil(ArkDate.parse(.string("2030-13-02T03:04:05")))
+        XCTAssertEqual(ArkDate.parse(.text("1893553445")), utc)
+        XCTAssertNotNil(ArkDate.parse(.text("2030-01-02 03:04:05.5")))
+        XCTAssertNotNil(ArkDate.parse(.text("2030-01-02")))
+        XCTAssertNil(ArkDate.parse(.text("tomorrow")))
+        XCTAssertNil(ArkDate.parse(.text("2030-13-02T03:04:05")))
         XCTAssertNil(ArkDate.parse(.bool(true)))
     }
 
@@ -80,8 +80,8 @@ final class ArkTokenTests: XCTestCase {
     }
 
     func testJSONEscapingMatchesPydantic() throws {
-        let v = JSONValue.object([("k", .string("a\"b\\c/d\n\u{01}é"))])
-        XCTAssertEqual(v.serialized(), #"{"k":"a\"b\\c/d\n\u0001é"}"#)
-        XCTAssertEqual(try JSONValue.parse(Array(v.serialized().utf8)), v)
+        let v = JSONValue.object([("k", .text("a\"b\\c/d\n\u{01}é\u{08}\u{0C}"))])
+        XCTAssertEqual(v.serialized().unsafeString(), #"{"k":"a\"b\\c/d\n\u0001é\b\f"}"#)
+        XCTAssertEqual(try JSONValue.parse(v.serialized()).serialized().unsafeString(), v.serialized().unsafeString())
     }
 }

@@ -72,8 +72,8 @@ final class SGTokenBinaryTests: XCTestCase {
         XCTAssertEqual(r.status, 77, r.stderr)
         XCTAssertEqual(r.stderr, "sg-token: login required for profile 'ark': run: sg-token login -p ark\n")
         let login = try s.run([sgToken, "login", "-p", "ark"])
-        XCTAssertEqual(login.status, 64, login.stderr)
-        XCTAssertTrue(login.stderr.contains("login needs the Safeguard/Identity clients"), login.stderr)
+        XCTAssertEqual(login.status, 77, login.stderr)
+        XCTAssertTrue(login.stderr.contains("no terminal to ask for the password"), login.stderr)
     }
 
     func testGetStatusListClearOnFileBackend() throws {

@@ -16,3 +16,20 @@ int sg_set_pdeathsig(int sig);
 /* Is the file descriptor a terminal we may prompt on? */
 int sg_isatty(int fd);
 int sg_pipe_cloexec(int fds[2]);
+
+/* ---- sg-exec: spawning the child ---------------------------------------------------------- */
+#include <signal.h>
+/* fork + execve for a multi-threaded parent (only async-signal-safe calls in the child). The child
+   gets signal mask `mask`, the soft core limit from before sg_harden_process, PR_SET_PDEATHSIG
+   `deathsig` (0: none), and `out_fd`/`err_fd` (when >= 0) as its stdout/stderr. Returns the pid;
+   or -1 with errno set from fork, or from the child's execve (reported over a CLOEXEC pipe). */
+pid_t sg_spawn(const char *path, char *const argv[], char *const envp[], const sigset_t *mask,
+               int deathsig, int out_fd, int err_fd);
+/* A CLOEXEC, non-blocking signalfd for `mask`. */
+int sg_signalfd(const sigset_t *mask);
+/* Reads one signal from a signalfd: its number, si_code and sending pid. 1 = read, 0 = none, -1 = error. */
+int sg_signalfd_read(int fd, int *signo, int *code, pid_t *pid);
+/* si_code of signals the kernel raised itself (a terminal's ^C, hang-up, SIGWINCH). */
+int sg_si_kernel(void);
+/* 1 when `path` is on tmpfs or ramfs (memory, never written to disk), 0 when not, -1 on error. */
+int sg_path_is_memory_backed(const char *path);

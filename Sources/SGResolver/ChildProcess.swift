@@ -1,0 +1,295 @@
+import CSGSys
+import SGCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A command that could not be started, with the shell's exit code: 127 not found, 126 not executable.
+public struct CommandStartError: Error, Sendable {
+    public let code: Int32
+    public let message: String
+}
+
+/// Finds a command as a shell does: a name with `/` is used as given, else the first executable
+/// match on `PATH`.
+public enum CommandLookup {
+    public static func find(_ name: String, path: String?) -> Result<String, CommandStartError> {
+        if name.isEmpty { return .failure(.init(code: 127, message: "empty command")) }
+        if name.contains("/") { return check(name, shown: name) }
+        var notExecutable: CommandStartError?
+        for dir in (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":", omittingEmptySubsequences: false) {
+            let candidate = (dir.isEmpty ? "." : String(dir)) + "/" + name
+            var st = stat()
+            guard stat(candidate, &st) == 0 else { continue }
+            switch check(candidate, shown: name) {
+            case .success(let p): return .success(p)
+            case .failure(let e): if notExecutable == nil { notExecutable = e }
+            }
+        }
+        return .failure(notExecutable ?? .init(code: 127, message: "\(name): command not found"))
+    }
+
+    static func check(_ path: String, shown: String) -> Result<String, CommandStartError> {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            return .failure(.init(code: 127, message: "\(shown): \(String(cString: strerror(errno)))"))
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR { return .failure(.init(code: 126, message: "\(shown): is a directory")) }
+        guard access(path, X_OK) == 0 else { return .failure(.init(code: 126, message: "\(shown): permission denied")) }
+        return .success(path)
+    }
+
+    /// The code a shell gives for an execve failure.
+    static func failure(_ shown: String, errno e: Int32) -> CommandStartError {
+        let code: Int32 = (e == ENOENT || e == ENOTDIR) ? 127 : 126
+        return .init(code: code, message: "\(shown): \(String(cString: strerror(e)))")
+    }
+}
+
+/// Descriptors open when sg-exec started (the user's `3<file` redirections): the child keeps
+/// those; everything sg-exec opened itself (sockets, config files) is closed at exec.
+public enum InheritedDescriptors {
+    nonisolated(unsafe) private static var atStart: Set<Int32> = [0, 1, 2]
+
+    /// Call first thing in main.
+    public static func recordAtStart() { atStart = openDescriptors() }
+
+    static func openDescriptors() -> Set<Int32> {
+        var out: Set<Int32> = []
+        guard let dir = opendir("/proc/self/fd") else { return [0, 1, 2] }
+        let own = dirfd(dir)
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if let fd = Int32(name), fd != own { out.insert(fd) }
+        }
+        closedir(dir)
+        return out
+    }
+
+    /// Marks every descriptor sg-exec opened itself close-on-exec, except `keep`.
+    public static func closeOwnOnExec(keep: [Int32]) {
+        let keepSet = atStart.union(keep)
+        for fd in openDescriptors() where !keepSet.contains(fd) {
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        for fd in keep { _ = fcntl(fd, F_SETFD, 0) }
+    }
+}
+
+/// The child's environment as a C `envp`: sg-exec's own, without what it must not pass on, plus
+/// the injected variables. Entries that hold secrets are wiped when this is released.
+final class ChildEnvironment {
+    private var entries: [UnsafeMutablePointer<CChar>] = []
+    private var secretSizes: [Int: Int] = [:]
+
+    init(dropping dropped: Set<String>, setting vars: [(name: String, value: SecretBytes)]) {
+        let overridden = Set(vars.map(\.name))
+        var p = environ
+        while let entry = p.pointee {
+            let len = strlen(entry)
+            let raw = UnsafeRawBufferPointer(start: entry, count: len)
+            let eq = raw.firstIndex(of: UInt8(ascii: "=")) ?? len
+            let name = String(decoding: raw[0..<eq], as: UTF8.self)
+            if !dropped.contains(name) && !overridden.contains(name) {
+                let copy = UnsafeMutablePointer<CChar>.allocate(capacity: len + 1)
+                copy.initialize(from: entry, count: len + 1)
+                entries.append(copy)
+            }
+            p += 1
+        }
+        for (name, value) in vars {
+            let n = Array(name.utf8)
+            let size = n.count + 1 + value.count + 1
+            let buf = UnsafeMutablePointer<CChar>.allocate(capacity: size)
+            n.withUnsafeBytes { UnsafeMutableRawPointer(buf).copyMemory(from: $0.baseAddress!, byteCount: n.count) }
+            buf[n.count] = CChar(UInt8(ascii: "="))
+            value.withUnsafeBytes { raw in
+                if raw.count > 0 { UnsafeMutableRawPointer(buf + n.count + 1).copyMemory(from: raw.baseAddress!, byteCount: raw.count) }
+            }
+            buf[size - 1] = 0
+            secretSizes[entries.count] = size
+            entries.append(buf)
+        }
+    }
+
+    deinit {
+        for (i, e) in entries.enumerated() {
+            if let size = secretSizes[i] { explicit_bzero(e, size) }
+            e.deallocate()
+        }
+    }
+
+    func withEnvp<R>(_ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+        var array: [UnsafeMutablePointer<CChar>?] = entries.map { $0 }
+        array.append(nil)
+        return array.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+}
+
+/// A NUL-terminated argv kept alive for execve.
+final class CArguments {
+    private var pointers: [UnsafeMutablePointer<CChar>?]
+    init(_ args: [String]) { pointers = args.map { strdup($0) } + [nil] }
+    deinit { pointers.forEach { free($0) } }
+    func withArgv<R>(_ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+        pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+}
+
+/// Starts the child and, when sg-exec must stay (cleanup, masking), supervises it: forwards
+/// signals, masks output, reaps it and removes the files it was given.
+public enum ChildProcess {
+    /// Replaces sg-exec with the command (nothing to clean up, no masking). Returns only on failure.
+    static func execInPlace(path: String, argv: CArguments, environment: ChildEnvironment,
+                            keep: [Int32], shown: String) -> CommandStartError {
+        InheritedDescriptors.closeOwnOnExec(keep: keep)
+        _ = sg_restore_core_limit()
+        let e: Int32 = argv.withArgv { a in environment.withEnvp { env in
+            _ = execve(path, a, env)
+            return errno
+        } }
+        Tool.harden()
+        return CommandLookup.failure(shown, errno: e)
+    }
+
+    /// The signals sg-exec takes over while it supervises: all but the ones that mean sg-exec
+    /// itself crashed and the uncatchable ones.
+    static func supervisedSignals() -> sigset_t {
+        var set = sigset_t()
+        sigfillset(&set)
+        for s in [SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGABRT] { sigdelset(&set, s) }
+        return set
+    }
+
+    /// Kernel-raised signals are never forwarded: a terminal's ^C, ^\, ^Z, hang-up and resize
+    /// already went to the whole foreground process group, which the child shares; the others
+    /// (SIGPIPE, SIGTTOU) were caused by sg-exec itself. Signals sent by a process are forwarded.
+    static func shouldForward(signal: Int32, code: Int32) -> Bool {
+        if signal == SIGCHLD { return false }
+        return code != sg_si_kernel()
+    }
+
+    /// Spawns the child and supervises it until it ends; returns its status as a shell reports it.
+    static func spawnAndWait(path: String, argv: CArguments, environment: ChildEnvironment,
+                             files: SecretFiles, masker makeMasker: (() -> OutputMasker)?,
+                             originalMask: sigset_t, shown: String) throws -> Int32 {
+        var supervised = supervisedSignals()
+        let sfd = sg_signalfd(&supervised)
+        guard sfd >= 0 else { throw SGError.io("signalfd: \(String(cString: strerror(errno)))") }
+        defer { close(sfd) }
+
+        var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
+        if makeMasker != nil {
+            guard sg_pipe_cloexec(&outPipe) == 0, sg_pipe_cloexec(&errPipe) == 0 else {
+                throw SGError.io("pipe: \(String(cString: strerror(errno)))")
+            }
+        }
+        InheritedDescriptors.closeOwnOnExec(keep: files.inheritedFDs)
+        var mask = originalMask
+        let pid: pid_t = argv.withArgv { a in environment.withEnvp { env in
+            sg_spawn(path, a, env, &mask, SIGTERM, outPipe[1], errPipe[1])
+        } }
+        let spawnErrno = errno
+        files.closeInherited()
+        if outPipe[1] >= 0 { close(outPipe[1]); close(errPipe[1]) }
+        guard pid > 0 else {
+            if outPipe[0] >= 0 { close(outPipe[0]); close(errPipe[0]) }
+            throw CommandLookup.failure(shown, errno: spawnErrno)
+        }
+
+        var streams: [MaskedStream] = []
+        if let makeMasker {
+            streams = [MaskedStream(from: outPipe[0], to: 1, masker: makeMasker()),
+                       MaskedStream(from: errPipe[0], to: 2, masker: makeMasker())]
+        }
+        var status: Int32?
+        while status == nil || streams.contains(where: { !$0.closed }) {
+            var pfds = [pollfd(fd: sfd, events: Int16(POLLIN), revents: 0)]
+            for s in streams where !s.closed { pfds.append(pollfd(fd: s.from, events: Int16(POLLIN), revents: 0)) }
+            // After the child ended, a grandchild may still hold the pipes: stop when they go quiet.
+            let holding = streams.contains { !$0.closed && $0.masker.pending > 0 }
+            let timeout: Int32 = status != nil ? 200 : (holding ? 1000 : -1)
+            let n = poll(&pfds, nfds_t(pfds.count), timeout)
+            if n < 0 { if errno == EINTR { continue }; break }
+            if n == 0 {
+                if status != nil { break }
+                for s in streams { s.flushHeld() }
+                continue
+            }
+            if pfds[0].revents != 0 {
+                var signo: Int32 = 0, code: Int32 = 0, sender: pid_t = 0
+                while sg_signalfd_read(sfd, &signo, &code, &sender) == 1 {
+                    if signo == SIGCHLD {
+                        var st: Int32 = 0
+                        let r = waitpid(pid, &st, WNOHANG)
+                        if r == pid { status = st }
+                    } else if shouldForward(signal: signo, code: code) {
+                        kill(pid, signo)
+                    } else if code == sg_si_kernel() && (signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU) {
+                        // The terminal stopped the child's (and our) process group: stop with it,
+                        // so the shell sees the job stopped; its SIGCONT wakes both.
+                        kill(getpid(), SIGSTOP)
+                    }
+                }
+            }
+            for p in pfds.dropFirst() where p.revents != 0 {
+                streams.first { $0.from == p.fd }?.pump()
+            }
+        }
+        for s in streams { s.finish() }
+        if status == nil {
+            var st: Int32 = 0
+            while waitpid(pid, &st, 0) < 0 && errno == EINTR {}
+            status = st
+        }
+        let st = status!
+        if st & 0x7f == 0 { return (st >> 8) & 0xff }
+        return 128 + (st & 0x7f)
+    }
+}
+
+/// One of the child's output pipes, masked onto one of sg-exec's own descriptors.
+final class MaskedStream {
+    let from: Int32
+    let to: Int32
+    let masker: OutputMasker
+    private(set) var closed = false
+    private var buffer = [UInt8](repeating: 0, count: 16384)
+
+    init(from: Int32, to: Int32, masker: OutputMasker) {
+        self.from = from
+        self.to = to
+        self.masker = masker
+    }
+
+    deinit { SecretBytes.wipe(&buffer) }
+
+    func pump() {
+        let n = read(from, &buffer, buffer.count)
+        if n < 0 && (errno == EINTR || errno == EAGAIN) { return }
+        if n <= 0 { finish(); return }
+        var out = buffer.withUnsafeBytes { masker.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        write(&out)
+    }
+
+    func flushHeld() {
+        guard !closed, masker.pending > 0 else { return }
+        var out = masker.flush()
+        write(&out)
+    }
+
+    func finish() {
+        guard !closed else { return }
+        closed = true
+        var out = masker.finish()
+        write(&out)
+        close(from)
+    }
+
+    private func write(_ out: inout [UInt8]) {
+        out.withUnsafeBytes { _ = SecretOutput.writeAll(to, $0) }
+        SecretBytes.wipe(&out)
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+import SGCore
+import SGIdentity
+import SGKeyring
+import SGSafeguard
+import SGTransport
+
+/// The token authority of a profile: who can log in, refresh, and log out for it.
+public enum TokenAuthorities {
+    public static func make(for profile: Profile, prompter: any Prompter = TerminalPrompt()) -> any TokenLoginAuthority {
+        switch profile {
+        case .safeguard(let p): return SafeguardAuthority(profile: p, prompter: prompter)
+        case .identity(let p): return IdentityAuthority(profile: p, prompter: prompter)
+        }
+    }
+}
+
+/// Safeguard rSTS logins as a token authority. Safeguard user tokens have no refresh token, so
+/// an expired one is renewed by an unattended login when the profile allows one (certificate,
+/// or password/PKCE with a `password:` source), else the user runs `sg-token login`.
+public final class SafeguardAuthority: TokenLoginAuthority, @unchecked Sendable {
+    public let profile: SafeguardProfile
+    let prompter: any Prompter
+
+    public init(profile: SafeguardProfile, prompter: any Prompter) {
+        self.profile = profile
+        self.prompter = prompter
+    }
+
+    /// The login method used when none is asked: the profile's `login:`, else certificate for a
+    /// profile with a client certificate and no user, else PKCE.
+    public var defaultMethod: SafeguardLoginMethod {
+        if let m = profile.loginMethod.flatMap(SafeguardLoginMethod.init(rawValue:)) { return m }
+        if profile.username == nil && profile.client != nil { return .certificate }
+        return .pkce
+    }
+
+    /// The method of the login in progress (`sg-token login --method`), else the default.
+    private var chosenMethod: SafeguardLoginMethod?
+    var method: SafeguardLoginMethod { chosenMethod ?? defaultMethod }
+
+    public var serviceName: String { TokenKey.safeguardService }
+    /// `certificate` for certificate logins, else the user: the keyring item's postfix.
+    public var postfix: String {
+        method == .certificate ? TokenKey.certificatePostfix : (profile.username ?? TokenKey.certificatePostfix)
+    }
+
+    public func refresh(_ token: ArkToken) throws -> ArkToken {
+        throw SGError.denied("Safeguard user tokens cannot be refreshed")
+    }
+
+    public func loginUnattended() throws -> ArkToken? {
+        switch defaultMethod {
+        case .certificate:
+            return try login(.certificate, prompter: NoPrompt())
+        case .password, .pkce:
+            guard profile.password != nil else { return nil }
+            return try login(defaultMethod, prompter: NoPrompt())
+        case .token:
+            return nil
+        }
+    }
+
+    public func login(method: String?) throws -> ArkToken {
+        switch method {
+        case nil: chosenMethod = nil
+        case "pkce": chosenMethod = .pkce
+        case "password": chosenMethod = .password
+        case "certificate": chosenMethod = .certificate
+        default: throw SGError.usage("--method \(method!) is not for a Safeguard profile (pkce, password, certificate)")
+        }
+        return try login(self.method, prompter: prompter)
+    }
+
+    func login(_ method: SafeguardLoginMethod, prompter: any Prompter) throws -> ArkToken {
+        let client = try SafeguardLogin(profile: profile, prompter: prompter)
+        let token = try client.login(method)
+        return ArkToken(token: token.token, username: token.username ?? (method == .certificate ? "certificate" : profile.username),
+                        endpoint: profile.appliances.first?.baseURL, tokenType: .token, authMethod: .other,
+                        expiresIn: Date(timeIntervalSince1970: token.expiresAt),
+                        metadata: [("method", .text(method.rawValue)), ("provider", .text(token.provider ?? ""))])
+    }
+
+    /// Server-side logout of a cached token (best effort).
+    public func logout(_ token: ArkToken) -> Bool {
+        guard let client = try? SafeguardLogin(profile: profile, prompter: NoPrompt()) else { return false }
+        return client.logout(token.token)
+    }
+}
+
+/// CyberArk Identity logins as a token authority, with Ark's item naming so ark-sdk-python and
+/// sg share one login.
+public final class IdentityAuthority: TokenLoginAuthority, @unchecked Sendable {
+    public let profile: IdentityProfile
+    let prompter: any Prompter
+
+    public init(profile: IdentityProfile, prompter: any Prompter) {
+        self.profile = profile
+        self.prompter = prompter
+    }
+
+    /// A profile with a service user and no user logs in as the service user.
+    var usesServiceUser: Bool { profile.username == nil && profile.serviceUser != nil }
+
+    public var serviceName: String { TokenKey.identityService }
+    public var postfix: String {
+        usesServiceUser ? (profile.serviceUser?.name ?? "") : (profile.username ?? profile.serviceUser?.name ?? "")
+    }
+
+    public func refresh(_ token: ArkToken) throws -> ArkToken {
+        let client = try IdentityClient(profile: profile, prompter: NoPrompt())
+        let refreshed = try client.refresh(identityToken(from: token))
+        return arkToken(refreshed)
+    }
+
+    public func loginUnattended() throws -> ArkToken? {
+        if usesServiceUser || (profile.username == nil && profile.serviceUser != nil) {
+            return try login(method: "identity-service", prompter: NoPrompt())
+        }
+        if profile.password != nil && profile.mechanism == nil {
+            // Password-only users can log in without a person; MFA needs one.
+            return try? login(method: "identity", prompter: NoPrompt())
+        }
+        return nil
+    }
+
+    public func login(method: String?) throws -> ArkToken {
+        try login(method: method, prompter: prompter)
+    }
+
+    func login(method: String?, prompter: any Prompter) throws -> ArkToken {
+        let client = try IdentityClient(profile: profile, prompter: prompter)
+        switch method ?? (usesServiceUser ? "identity-service" : "identity") {
+        case "identity":
+            if profile.password == nil && !prompter.isInteractive {
+                throw SGError.denied("Identity login for profile \(profile.name): no terminal to ask for the password and no 'password:' source in the profile")
+            }
+            return arkToken(try client.login())
+        case "identity-service": return arkToken(try client.loginServiceUser())
+        default: throw SGError.usage("--method \(method!) is not for a CyberArk Identity profile (identity, identity-service)")
+        }
+    }
+
+    func arkToken(_ t: IdentityToken) -> ArkToken {
+        ArkToken(token: t.token, username: t.username, endpoint: t.endpoint, tokenType: .jwt,
+                 authMethod: t.authMethod == .identity ? .identity : .identityServiceUser,
+                 expiresIn: Date(timeIntervalSince1970: t.expiresAt), refreshToken: t.refreshToken,
+                 metadata: t.metadata.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+    }
+
+    func identityToken(from t: ArkToken) -> IdentityToken {
+        var metadata: [String: JSONValue] = [:]
+        for (k, v) in t.metadata { metadata[k] = v }
+        return IdentityToken(token: t.token, refreshToken: t.refreshToken, username: t.username ?? profile.username ?? "",
+                             endpoint: t.endpoint ?? profile.tenantURL, expiresAt: t.expiresIn?.timeIntervalSince1970 ?? 0,
+                             authMethod: t.authMethod == .identityServiceUser ? .identityServiceUser : .identity, metadata: metadata)
+    }
+}
+
+/// `sg:token/PROFILE` for every tool: the token cache with the profile's authority.
+public final class CachedTokenSource: TokenSource, @unchecked Sendable {
+    let config: Config
+
+    public init(config: Config) { self.config = config }
+
+    public func token(profile: Profile) throws -> ResolvedSecret {
+        let backend = try KeyringSelection.backend(config: config.keyring)
+        let cache = TokenCache(store: TokenStore(backend: backend),
+                               lockDirectory: TokenCache.defaultLockDirectory(config: config.keyring))
+        let token = try cache.get(profile: profile, authority: TokenAuthorities.make(for: profile, prompter: NoPrompt()))
+        return ResolvedSecret(value: token.token, username: token.username,
+                              expiresAt: token.expiresIn?.timeIntervalSince1970, kind: .token)
+    }
+}

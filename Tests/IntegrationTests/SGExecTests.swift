@@ -1,0 +1,436 @@
+import Foundation
+import SGTestSupport
+import XCTest
+
+/// sg-exec against a real sg-sim, running real children.
+final class SGExecTests: XCTestCase {
+    nonisolated(unsafe) static var shared: Simulator?
+    var sim: Simulator { Self.shared! }
+    var tmp: URL!
+
+    override class func setUp() {
+        super.setUp()
+        shared = try? Simulator()
+    }
+
+    override class func tearDown() {
+        shared?.stop()
+        shared = nil
+        super.tearDown()
+    }
+
+    override func setUpWithError() throws {
+        XCTAssertNotNil(Self.shared, "sg-sim did not start")
+        tmp = try TestPaths.makeTempDir("exec")
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: tmp)
+    }
+
+    // MARK: helpers
+
+    struct Run {
+        let status: Int32
+        let signalled: Bool
+        let stdout: String
+        let stderr: String
+        let pid: Int32
+    }
+
+    func environment(_ extra: [String: String] = [:]) -> [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        for k in env.keys where k.hasPrefix("SG_") || k == "XDG_RUNTIME_DIR" { env[k] = nil }
+        env["SG_CONFIG"] = sim.ready.config
+        env["SWIFT_BACKTRACE"] = "enable=no"
+        env["PATH"] = env["PATH"] ?? "/usr/bin:/bin"
+        for (k, v) in extra { env[k] = v }
+        return env
+    }
+
+    /// Starts sg-exec with stdout/stderr into files.
+    func start(_ args: [String], env: [String: String] = [:], executable: String? = nil) throws -> (Process, URL, URL) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable ?? TestPaths.binary("sg-exec"))
+        p.arguments = args
+        p.environment = environment(env)
+        let out = tmp.appendingPathComponent("out-\(UUID().uuidString)")
+        let err = tmp.appendingPathComponent("err-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = try FileHandle(forWritingTo: out)
+        p.standardError = try FileHandle(forWritingTo: err)
+        try p.run()
+        return (p, out, err)
+    }
+
+    func finish(_ started: (Process, URL, URL)) -> Run {
+        let (p, out, err) = started
+        p.waitUntilExit()
+        return Run(status: p.terminationStatus, signalled: p.terminationReason == .uncaughtSignal,
+                   stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+                   stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "", pid: p.processIdentifier)
+    }
+
+    func exec(_ args: [String], env: [String: String] = [:]) throws -> Run {
+        finish(try start(args, env: env))
+    }
+
+    func waitFor(_ url: URL, timeout: TimeInterval = 20) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        while Date() < deadline {
+            if let d = try? Data(contentsOf: url), !d.isEmpty { return true }
+            usleep(20_000)
+        }
+        return false
+    }
+
+    func write(_ name: String, _ text: String) throws -> String {
+        let url = tmp.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    func pw(_ name: String) -> String { sim.ready.passwords[name]! }
+
+    /// A private folder on tmpfs to use as XDG_RUNTIME_DIR, so the test can see what sg-exec leaves.
+    func runtimeDir() throws -> String {
+        var template = Array("/dev/shm/sg-exec-test-XXXXXX".utf8CString)
+        let made = try XCTUnwrap(mkdtemp(&template))
+        let path = String(cString: made)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
+    func contents(_ dir: String) -> [String] {
+        guard let e = FileManager.default.enumerator(atPath: dir) else { return ["<unreadable>"] }
+        return e.allObjects.compactMap { $0 as? String }
+    }
+
+    // MARK: sources of variables
+
+    func testInjectsFromDashE() throws {
+        let r = try exec(["-e", "A=sg:demo-db", "-e", "B=sg:unicode-pw", "-e", "C=sg:quote-pw", "-e", "D=sg:big-pw", "-e", "E=demo-db",
+                          "--", "/bin/sh", "-c", #"printf '%s\n%s\n%s\n%s\n%s' "$A" "$B" "$C" "$D" "$E""#])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, [pw("demo-db"), pw("unicode-pw"), pw("quote-pw"), pw("big-pw"), pw("demo-db")].joined(separator: "\n"))
+    }
+
+    func testInjectsFromEnvironmentReference() throws {
+        let r = try exec(["--", "/bin/sh", "-c", #"printf '%s|%s' "$PGPASSWORD" "$API""#],
+                         env: ["PGPASSWORD": "sg:demo-db", "API": "sg:api-ci#ClientId"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "\(pw("demo-db"))|ci-client-1")
+    }
+
+    func testExecReplacesItselfWhenNothingToCleanUp() throws {
+        let r = try exec(["-e", "A=sg:demo-db", "--", "/bin/sh", "-c", "echo $$"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "\(r.pid)\n", "the child is sg-exec's own process (execve)")
+        let m = try exec(["--mask", "-e", "A=sg:demo-db", "--", "/bin/sh", "-c", "echo $$"])
+        XCTAssertNotEqual(m.stdout, "\(m.pid)\n", "with --mask sg-exec stays as the parent")
+    }
+
+    // MARK: summon's secrets.yml
+
+    func testSummonFlatFileWithSubstitutionAndVarFile() throws {
+        // summon README: AWS_* !var with $environment, a literal, and !var:file.
+        let file = try write("secrets.yml", """
+        DB_PASSWORD: !var $environment-db
+        AWS_REGION: us-east-1
+        SSH_KEY: !var:file ssh-ed25519
+        LITERAL_FILE: !file |
+          not secret
+        PRICE: !str 5$$
+        """)
+        let r = try exec(["-f", file, "-D", "environment=demo", "--", "/bin/sh", "-c",
+                          #"printf '%s|%s|%s|%s|' "$DB_PASSWORD" "$AWS_REGION" "$PRICE" "${SUMMON_ENV-unset}"; "#
+                          + #"case "$SSH_KEY" in /dev/fd/*) echo memfd;; *) echo "path $SSH_KEY";; esac; cat "$SSH_KEY"; cat "$LITERAL_FILE""#])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.components(separatedBy: "\n")
+        XCTAssertEqual(lines.first, "\(pw("demo-db"))|us-east-1|5$|unset|memfd")
+        XCTAssertTrue(r.stdout.contains("-----BEGIN OPENSSH PRIVATE KEY-----"), r.stdout)
+        XCTAssertTrue(r.stdout.hasSuffix("not secret\n"), r.stdout)
+
+        let undeclared = try exec(["-f", file, "--", "/bin/true"])
+        XCTAssertEqual(undeclared.status, 64)
+        XCTAssertTrue(undeclared.stderr.contains("$environment is not defined"), undeclared.stderr)
+    }
+
+    func testSummonSectionsAndDefault() throws {
+        // summon README: environments with a common section; !default='x'.
+        let file = try write("secrets.yml", """
+        common:
+          DB_USER: db-user
+          DB_HOST: db.myorg.com
+        staging:
+          DB_PASS: !var bulk-01
+        production:
+          DB_PASS: !var demo-db
+          DB_HOST: prod.myorg.com
+          ADMIN: !str:default='admin' ""
+        """)
+        let r = try exec(["-f", file, "--section", "production", "--", "/bin/sh", "-c",
+                          #"printf '%s|%s|%s|%s|%s' "$DB_USER" "$DB_HOST" "$DB_PASS" "$ADMIN" "$SUMMON_ENV""#])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "db-user|prod.myorg.com|\(pw("demo-db"))|admin|production")
+        let missing = try exec(["-f", file, "--section", "qa", "--", "/bin/true"])
+        XCTAssertEqual(missing.status, 64, missing.stderr)
+    }
+
+    func testSummonEnvFileIsTmpfsAndRemoved() throws {
+        let rt = try runtimeDir()
+        let file = try write("secrets.yml", "DB_PASS: !var demo-db\nREGION: us east\n")
+        let r = try exec(["-f", file, "--", "/bin/sh", "-c", #"f="${1#--env-file=}"; stat -c '%a %n' "$f"; cat "$f""#,
+                          "sh", "--env-file=@SUMMONENVFILE"], env: ["XDG_RUNTIME_DIR": rt])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.components(separatedBy: "\n")
+        XCTAssertTrue(lines[0].hasPrefix("600 \(rt)/sg-exec."), r.stdout)
+        XCTAssertEqual(Array(lines[1...2]), ["DB_PASS=\(pw("demo-db"))", "REGION=\"us east\""])
+        XCTAssertEqual(contents(rt), [], "the env file and its folder are gone")
+    }
+
+    // MARK: file secrets and clean-up
+
+    func testTmpfsFilesRemovedAfterNormalExit() throws {
+        let rt = try runtimeDir()
+        let r = try exec(["--tmpfs-files", "-f", try write("s.yml", "KEY: !var:file ssh-ed25519\n"), "--", "/bin/sh", "-c",
+                          #"stat -c %a "$KEY"; head -1 "$KEY""#], env: ["XDG_RUNTIME_DIR": rt])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "600\n-----BEGIN OPENSSH PRIVATE KEY-----\n")
+        XCTAssertEqual(contents(rt), [])
+    }
+
+    func testFilesRemovedWhenSgExecIsTerminated() throws {
+        let rt = try runtimeDir()
+        let ready = tmp.appendingPathComponent("ready")
+        let copy = tmp.appendingPathComponent("copy")
+        let started = try start(["--tmpfs-files", "-f", try write("s.yml", "KEY: !var:file ssh-ed25519\n"), "--", "/bin/sh", "-c",
+                                 #"cat "$KEY" > "$1"; echo "$KEY" > "$2"; exec sleep 30"#, "sh", copy.path, ready.path],
+                                env: ["XDG_RUNTIME_DIR": rt])
+        XCTAssertTrue(waitFor(ready))
+        let path = try String(contentsOf: ready, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertTrue(path.hasPrefix(rt), path)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path), "present while the child runs")
+        XCTAssertTrue(try String(contentsOf: copy, encoding: .utf8).hasPrefix("-----BEGIN OPENSSH PRIVATE KEY-----"))
+        kill(started.0.processIdentifier, SIGTERM)
+        let r = finish(started)
+        XCTAssertEqual(r.status, 128 + SIGTERM, "the child got the SIGTERM and died of it")
+        XCTAssertFalse(r.signalled)
+        XCTAssertEqual(contents(rt), [])
+    }
+
+    func testFilesRemovedWhenChildIsKilled() throws {
+        let rt = try runtimeDir()
+        let pidFile = tmp.appendingPathComponent("pid")
+        let started = try start(["--tmpfs-files", "-f", try write("s.yml", "KEY: !var:file demo-db\n"), "--", "/bin/sh", "-c",
+                                 #"echo $$ > "$1"; exec sleep 30"#, "sh", pidFile.path], env: ["XDG_RUNTIME_DIR": rt])
+        XCTAssertTrue(waitFor(pidFile))
+        XCTAssertEqual(contents(rt).count, 2, "folder and file exist while the child runs: \(contents(rt))")
+        let child = try XCTUnwrap(Int32(try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        kill(child, SIGKILL)
+        let r = finish(started)
+        XCTAssertEqual(r.status, 128 + SIGKILL)
+        XCTAssertEqual(contents(rt), [])
+    }
+
+    func testMemfdSurvivesAndNothingOnDisk() throws {
+        let rt = try runtimeDir()
+        let r = try exec(["-f", try write("s.yml", "KEY: !var:file demo-db\n"), "--", "/bin/sh", "-c",
+                          #"readlink "$KEY"; cat "$KEY"; echo; cat "$KEY""#], env: ["XDG_RUNTIME_DIR": rt])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.components(separatedBy: "\n")
+        XCTAssertTrue(lines[0].hasPrefix("/memfd:sg-exec:KEY"), r.stdout)
+        XCTAssertEqual(Array(lines[1...2]), [pw("demo-db"), pw("demo-db")], "read twice: each open starts at 0")
+        XCTAssertEqual(contents(rt), [], "memfds need no folder")
+    }
+
+    // MARK: exit codes and signals
+
+    func testExitCodes() throws {
+        for code in [0, 1, 42] {
+            XCTAssertEqual(try exec(["-e", "A=sg:demo-db", "--", "/bin/sh", "-c", "exit \(code)"]).status, Int32(code))
+            XCTAssertEqual(try exec(["--mask", "-e", "A=sg:demo-db", "--", "/bin/sh", "-c", "exit \(code)"]).status, Int32(code))
+        }
+        let killed = try exec(["--mask", "-e", "A=sg:demo-db", "--", "/bin/sh", "-c", "kill -USR1 $$"])
+        XCTAssertEqual(killed.status, 128 + SIGUSR1)
+        XCTAssertFalse(killed.signalled)
+        let native = try exec(["-e", "A=sg:demo-db", "--", "/bin/sh", "-c", "kill -USR1 $$"])
+        XCTAssertTrue(native.signalled, "execve: the signal is native")
+        XCTAssertEqual(native.status, SIGUSR1)
+        let notFound = try exec(["--", "no-such-command-sg-test"])
+        XCTAssertEqual(notFound.status, 127)
+        XCTAssertTrue(notFound.stderr.contains("no-such-command-sg-test: command not found"), notFound.stderr)
+        let plain = try write("not-executable", "#!/bin/sh\n")
+        XCTAssertEqual(try exec(["--", plain]).status, 126)
+        XCTAssertEqual(try exec(["--", tmp.path]).status, 126)
+        XCTAssertEqual(try exec(["-e", "A=sg:demo-db"]).status, 64, "no command")
+    }
+
+    func testSignalsAreForwarded() throws {
+        let ready = tmp.appendingPathComponent("ready")
+        let marker = tmp.appendingPathComponent("marker")
+        let script = #"""
+        trap 'echo usr1 >> "$2"' USR1
+        trap 'echo int >> "$2"' INT
+        trap 'echo term >> "$2"; exit 7' TERM
+        echo ready > "$1"
+        while :; do sleep 0.05; done
+        """#
+        let started = try start(["--mask", "-e", "A=sg:demo-db", "--", "/bin/sh", "-c", script, "sh", ready.path, marker.path])
+        XCTAssertTrue(waitFor(ready))
+        let pid = started.0.processIdentifier
+        kill(pid, SIGUSR1)
+        XCTAssertTrue(waitFor(marker))
+        kill(pid, SIGINT)   // from a process, not a terminal: forwarded
+        usleep(300_000)
+        kill(pid, SIGTERM)
+        let r = finish(started)
+        XCTAssertEqual(r.status, 7, r.stderr)
+        XCTAssertEqual(try String(contentsOf: marker, encoding: .utf8), "usr1\nint\nterm\n")
+    }
+
+    func testTerminalInterruptIsNotDeliveredTwice() throws {
+        // Under a pseudo-terminal (script(1)), ^C goes to the whole foreground process group:
+        // the child gets it from the terminal, and sg-exec must not forward a second copy.
+        let ready = tmp.appendingPathComponent("ready")
+        let marker = tmp.appendingPathComponent("marker")
+        // perl counts every delivery of a signal (its deferred handlers run once per arrival).
+        let child = #"$SIG{INT} = sub { open(my $f, ">>", $ARGV[0]); print $f "int\n"; close($f) }; open(my $r, ">", $ARGV[1]); print $r "ready\n"; close($r); select(undef, undef, undef, 0.1) for 1..20; exit 3"#
+        let inner = "'\(TestPaths.binary("sg-exec"))' --mask -e A=sg:demo-db -- /usr/bin/perl -e '\(child.replacingOccurrences(of: "'", with: "'\\''"))' '\(marker.path)' '\(ready.path)'"
+        let outer = #"(i=0; while [ ! -s "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; printf '\003'; sleep 2) | script -qec "$2" /dev/null"#
+        let r = finish(try start(["-c", outer, "sh", ready.path, inner], executable: "/bin/sh"))
+        XCTAssertEqual(r.status, 3, r.stdout + r.stderr)
+        XCTAssertEqual(try String(contentsOf: marker, encoding: .utf8), "int\n", "one SIGINT, from the terminal")
+    }
+
+    // MARK: failures
+
+    func testFailingReferencesStopTheChildAndAreEachNamed() throws {
+        let marker = tmp.appendingPathComponent("marker")
+        let r = try exec(["-e", "A=sg:demo-db", "-e", "B=sg:no-such-secret", "-e", "C=sg:bulk-02", "-e", "D=sg:also-missing",
+                          "-e", "E=sg:bad/name", "--", "/bin/sh", "-c", "touch \"$1\"", "sh", marker.path])
+        XCTAssertEqual(r.status, 67, r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: marker.path), "the child never ran")
+        let lines = r.stderr.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("sg-exec: B (sg:no-such-secret") }, r.stderr)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("sg-exec: D (sg:also-missing") }, r.stderr)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("sg-exec: E (") }, r.stderr)
+        XCTAssertFalse(lines.contains { $0.contains(" A (") || $0.contains(" C (") }, r.stderr)
+        XCTAssertFalse(r.stderr.contains(pw("demo-db")))
+    }
+
+    func testAccessDeniedExitsWithItsCode() throws {
+        // A secret whose API key is wrong: 403 from the appliance → 77, child not run.
+        let text = try String(contentsOfFile: sim.ready.config, encoding: .utf8)
+            .replacingOccurrences(of: "api-key: {file: apikeys/bulk-03}", with: "api-key: \"wrong-api-key-123\"")
+        XCTAssertTrue(text.contains("wrong-api-key-123"))
+        let config = URL(fileURLWithPath: sim.ready.stateDir).appendingPathComponent("config-denied.yaml")
+        try text.write(to: config, atomically: true, encoding: .utf8)
+        chmod(config.path, 0o600)
+        let marker = tmp.appendingPathComponent("marker")
+        let r = try exec(["-e", "X=sg:bulk-03", "--", "/usr/bin/touch", marker.path], env: ["SG_CONFIG": config.path])
+        XCTAssertEqual(r.status, 77, r.stderr)
+        XCTAssertTrue(r.stderr.contains("X (sg:bulk-03"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: marker.path))
+    }
+
+    func testLoaderVariablesAreRefused() throws {
+        let marker = tmp.appendingPathComponent("marker")
+        for args in [["-e", "LD_PRELOAD=sg:demo-db"], ["-e", "PATH=sg:demo-db"],
+                     ["-f", try write("s.yml", "LD_LIBRARY_PATH: !var demo-db\n")]] {
+            let r = try exec(args + ["--", "/usr/bin/touch", marker.path])
+            XCTAssertEqual(r.status, 64, r.stderr)
+            let name = args[1].hasPrefix("LD_PRELOAD") ? "LD_PRELOAD" : args[1].hasPrefix("PATH") ? "PATH" : "LD_LIBRARY_PATH"
+            XCTAssertTrue(r.stderr.contains("refusing to set \(name)"), r.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: marker.path))
+        }
+        let fromEnv = try exec(["--", "/usr/bin/touch", marker.path], env: ["LD_PRELOAD": "sg:demo-db"])
+        XCTAssertEqual(fromEnv.status, 64, fromEnv.stderr)
+    }
+
+    // MARK: masking
+
+    func testMaskingAcrossSplitWrites() throws {
+        // Each byte is a separate write by a separate process, with pauses between.
+        let script = #"""
+        for o in $(printf %s "$1" | od -An -v -to1); do /usr/bin/printf "\\$o"; sleep 0.01; done
+        echo
+        printf 'err:%s\n' "$1" >&2
+        printf 'tail %s' "$2"
+        """#
+        let r = try exec(["--mask", "-e", "A=sg:demo-db", "-e", "B=sg:unicode-pw", "--", "/bin/sh", "-c",
+                          #"x() { "# + "\n" + script + "\n" + #"}; x "$A" "$B"; x "$B" "$A""#])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "<concealed by sg>\ntail <concealed by sg><concealed by sg>\ntail <concealed by sg>")
+        XCTAssertEqual(r.stderr, "err:<concealed by sg>\nerr:<concealed by sg>\n")
+    }
+
+    // MARK: what the child can see
+
+    func testChildSeesNoSgSecretsInArgvEnvironOrCoreLimit() throws {
+        // demo-db's API key from an environment variable: the child must not inherit it.
+        let key = sim.ready.apiKeys["demo-db"]!
+        let text = try String(contentsOfFile: sim.ready.config, encoding: .utf8)
+            .replacingOccurrences(of: "api-key: {file: apikeys/demo-db}", with: "api-key: {env: SG_TEST_DEMO_KEY}")
+        XCTAssertTrue(text.contains("SG_TEST_DEMO_KEY"))
+        let config = URL(fileURLWithPath: sim.ready.stateDir).appendingPathComponent("config-env.yaml")
+        try text.write(to: config, atomically: true, encoding: .utf8)
+        chmod(config.path, 0o600)
+        let script = #"""
+        tr '\0' '\n' < /proc/$$/cmdline > "$1/cmdline"
+        tr '\0' '\n' < /proc/$$/environ > "$1/environ"
+        ulimit -S -c > "$1/core"
+        """#
+        for mode in [[], ["--mask"]] {
+            let r = finish(try start(["-c", #"ulimit -S -c 2048; exec "$0" "$@""#, TestPaths.binary("sg-exec")] + mode
+                                     + ["-e", "PW=sg:demo-db", "--", "/bin/sh", "-c", script, "sh", tmp.path],
+                                     env: ["SG_CONFIG": config.path, "SG_TEST_DEMO_KEY": key,
+                                           "SG_KEYRING_PASSPHRASE": "keyring-pass-xyz", "SSLKEYLOGFILE": "/tmp/keylog"],
+                                     executable: "/bin/sh"))
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let cmdline = try String(contentsOf: tmp.appendingPathComponent("cmdline"), encoding: .utf8)
+            let environ = try String(contentsOf: tmp.appendingPathComponent("environ"), encoding: .utf8)
+            XCTAssertFalse(cmdline.contains(pw("demo-db")), "\(mode)")
+            XCTAssertTrue(environ.contains("\nPW=\(pw("demo-db"))\n"), "\(mode): injected")
+            for bad in ["SG_KEYRING_PASSPHRASE", "SG_TEST_DEMO_KEY", "keyring-pass-xyz", key, "SSLKEYLOGFILE"] {
+                XCTAssertFalse(environ.contains(bad), "\(mode): \(bad) reached the child")
+            }
+            XCTAssertTrue(environ.contains("SG_CONFIG="), "sg's non-secret variables stay")
+            XCTAssertEqual(try String(contentsOf: tmp.appendingPathComponent("core"), encoding: .utf8), "2048\n",
+                           "\(mode): the child gets the soft core limit sg-exec started with")
+        }
+    }
+
+    func testSgExecOwnArgvHoldsNoSecret() throws {
+        let ready = tmp.appendingPathComponent("ready")
+        let started = try start(["--mask", "-e", "PW=sg:demo-db", "--", "/bin/sh", "-c", #"echo ok > "$1"; exec sleep 30"#, "sh", ready.path])
+        XCTAssertTrue(waitFor(ready))
+        let pid = started.0.processIdentifier
+        let own = try String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)
+        XCTAssertTrue(own.contains("PW=sg:demo-db"))
+        XCTAssertFalse(own.contains(pw("demo-db")))
+        kill(pid, SIGTERM)
+        XCTAssertEqual(finish(started).status, 128 + SIGTERM)
+    }
+
+    // MARK: many references
+
+    func testFiftyReferencesShareFewConnections() throws {
+        try sim.post("/admin/reset-log")
+        var args: [String] = []
+        for i in 1...50 { args += ["-e", String(format: "BULK_%02d=sg:bulk-%02d", i, i)] }
+        let began = Date()
+        let r = try exec(args + ["--", "/usr/bin/env"])
+        let took = Date().timeIntervalSince(began)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for i in 1...50 { XCTAssertTrue(r.stdout.contains(String(format: "BULK_%02d=bulk-%02d-value\n", i, i)), "\(i)") }
+        let log = try sim.log().filter { $0.path.lowercased().contains("/a2a/") }
+        XCTAssertEqual(log.count, 50)
+        let conns = Set(log.map(\.conn))
+        XCTAssertLessThanOrEqual(conns.count, 4, "one pool of at most 4 connections")
+        XCTAssertLessThanOrEqual(try sim.stats().connections, 4)
+        print("sg-exec with 50 references: \(String(format: "%.2f", took)) s over \(conns.count) connections")
+    }
+}
