@@ -445,6 +445,9 @@ def main():
     ap.add_argument("--rows", default="12345")
     a = ap.parse_args()
     os.sched_setaffinity(0, {1} if os.cpu_count() > 1 else {0})
+    import bench_measure
+    bench_measure.STRIP_DIR = os.path.join(os.path.dirname(os.path.abspath(a.out)), "stripped")
+    bench_measure.STRIP_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(a.out)))  # the repository
     b = Bench(a)
     b.load0 = " ".join(open("/proc/loadavg").read().split()[:3])
     t0 = time.time()
