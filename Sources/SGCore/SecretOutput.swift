@@ -36,27 +36,4 @@ public enum SecretOutput {
         }
         return true
     }
-
-    /// Standard base64 of a secret, as a secret.
-    public static func base64(_ value: SecretBytes) -> SecretBytes {
-        let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-        let out = SecretBuffer(capacity: (value.count + 2) / 3 * 4 + 4)
-        value.withUnsafeBytes { raw in
-            var i = 0
-            while i + 3 <= raw.count {
-                let n = UInt32(raw[i]) << 16 | UInt32(raw[i + 1]) << 8 | UInt32(raw[i + 2])
-                out.append([table[Int(n >> 18 & 63)], table[Int(n >> 12 & 63)], table[Int(n >> 6 & 63)], table[Int(n & 63)]])
-                i += 3
-            }
-            let rest = raw.count - i
-            if rest == 1 {
-                let n = UInt32(raw[i]) << 16
-                out.append([table[Int(n >> 18 & 63)], table[Int(n >> 12 & 63)], 0x3D, 0x3D])
-            } else if rest == 2 {
-                let n = UInt32(raw[i]) << 16 | UInt32(raw[i + 1]) << 8
-                out.append([table[Int(n >> 18 & 63)], table[Int(n >> 12 & 63)], table[Int(n >> 6 & 63)], 0x3D])
-            }
-        }
-        return out.take()
-    }
 }

@@ -1,1 +1,48 @@
-print("not yet")
+// git-credential-sg get|store|erase: git's credential helper over Safeguard A2A.
+//
+// Plain argv handling, as git's own helpers do: this runs on every git fetch and push, and an
+// unmapped host must cost little more than git-credential-store (no ArgumentParser, and libcurl
+// is loaded only when a password is actually fetched).
+import SGCore
+import SGResolver
+
+enum Help {
+    static let usage = """
+usage: git-credential-sg <get|store|erase>
+A git credential helper: answers git with passwords fetched from Safeguard by A2A, mapped by the
+'git:' rules of the sg config (docs/config.md). Enable it with:
+    git config --global credential.helper sg
+
+"""
+}
+
+Tool.run("git-credential-sg") {
+    let args = Array(CommandLine.arguments.dropFirst())
+    if args.contains("-h") || args.contains("--help") {
+        Stderr.write(Help.usage)
+        return 0
+    }
+    guard let word = args.last else {
+        Stderr.write(Help.usage)
+        return ExitCode.usage.rawValue
+    }
+    // git adds operations over time ("capability", ...): ignore the ones we do not know.
+    guard let action = GitCredentialHelper.Action(word) else { return 0 }
+
+    let request = try GitCredential.read(fd: 0)
+    let config = try ConfigLoader.load()
+    var resolver: Resolver?
+    let helper = GitCredentialHelper(
+        config: config,
+        resolve: { spec in
+            if resolver == nil { resolver = try ToolContext.resolver(config: config) }
+            return try resolver!.resolve(secret: spec)
+        },
+        cache: { collection in
+            try KeyringGitCache.open(collection, config: config.keyring)
+        })
+    if let answer = try helper.run(action, request) {
+        SecretOutput.write(try answer.encoded(), newline: false)
+    }
+    return 0
+}

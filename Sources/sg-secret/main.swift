@@ -46,7 +46,7 @@ struct SGSecret: ParsableCommand {
         let out = SecretBuffer()
         for (id, result) in zip(ids, results) {
             switch result {
-            case .success(let s): out.append(SecretOutput.base64(s.value)); out.append("\n")
+            case .success(let s): out.append(Base64.encode(s.value)); out.append("\n")
             case .failure(let e): _ = id; throw e
             }
         }

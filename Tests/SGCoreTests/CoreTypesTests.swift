@@ -27,8 +27,8 @@ final class CoreTypesTests: XCTestCase {
         XCTAssertTrue(SecretBytes(string: "key").occurs(in: Array("a key here".utf8)))
         XCTAssertFalse(SecretBytes(string: "key").occurs(in: Array("a ke y".utf8)))
         XCTAssertEqual(SecretBytes(bytes: []).count, 0)
-        XCTAssertEqual(SecretOutput.base64(SecretBytes(string: "hello!?")).unsafeString(), "aGVsbG8hPw==")
-        XCTAssertEqual(SecretOutput.base64(SecretBytes(string: "ab")).unsafeString(), "YWI=")
+        XCTAssertEqual(Base64.encode(SecretBytes(string: "hello!?")).unsafeString(), "aGVsbG8hPw==")
+        XCTAssertEqual(Base64.encode(SecretBytes(string: "ab")).unsafeString(), "YWI=")
     }
 
     func testReferencesParse() throws {

@@ -1,22 +1,21 @@
 import Foundation
 import SGCore
-import SGTestSupport
 import XCTest
 
 /// One simulator per test class, cleared of faults before each test.
-class SimCase: XCTestCase {
+open class SimCase: XCTestCase {
     nonisolated(unsafe) static var sims: [String: Simulator] = [:]
     nonisolated(unsafe) static var counter = 0
 
-    var simulator: Simulator { SimCase.sims[String(describing: type(of: self))]! }
-    var ready: SimReady { simulator.ready }
+    public var simulator: Simulator { SimCase.sims[String(describing: type(of: self))]! }
+    public var ready: SimReady { simulator.ready }
 
-    override class func tearDown() {
+    override open class func tearDown() {
         SimCase.sims.removeValue(forKey: String(describing: self))?.stop()
         super.tearDown()
     }
 
-    override func setUpWithError() throws {
+    override open func setUpWithError() throws {
         let key = String(describing: type(of: self))
         if SimCase.sims[key] == nil { SimCase.sims[key] = try Simulator() }
         try simulator.post("/admin/clear")
@@ -25,15 +24,20 @@ class SimCase: XCTestCase {
     }
 
     /// The sim's own config.yaml, parsed by the real loader.
-    func config() throws -> Config { try ConfigLoader.loadFile(ready.config) }
+    public func config() throws -> Config { try ConfigLoader.loadFile(ready.config) }
 
-    func safeguardProfile() throws -> SafeguardProfile {
+    public func safeguardProfile() throws -> SafeguardProfile {
         guard case .safeguard(let p) = try config().profile("sim") else { throw SGError.config("sim profile is not safeguard") }
         return p
     }
 
+    public func identityProfile() throws -> IdentityProfile {
+        guard case .identity(let p) = try config().profile("sim-ark") else { throw SGError.config("sim-ark profile is not identity") }
+        return p
+    }
+
     /// Puts `value` in a fresh environment variable and returns a source reading it.
-    func envSource(_ value: String) -> SecretSource {
+    public func envSource(_ value: String) -> SecretSource {
         SimCase.counter += 1
         let name = "SGT_\(getpid())_\(SimCase.counter)"
         setenv(name, value, 1)
@@ -42,7 +46,7 @@ class SimCase: XCTestCase {
 
     /// Asserts that `body` throws an `SGError` with `code`, and returns it.
     @discardableResult
-    func assertSGError<T>(_ code: ExitCode, _ body: @autoclosure () throws -> T, file: StaticString = #filePath, line: UInt = #line) -> SGError? {
+    public func assertSGError<T>(_ code: ExitCode, _ body: @autoclosure () throws -> T, file: StaticString = #filePath, line: UInt = #line) -> SGError? {
         do {
             _ = try body()
             XCTFail("expected an error with exit code \(code.rawValue)", file: file, line: line)
@@ -58,24 +62,24 @@ class SimCase: XCTestCase {
 }
 
 /// A prompter that answers from a script, as a person at the terminal would.
-final class ScriptedPrompt: Prompter, @unchecked Sendable {
-    var secrets: [String]
-    var lines: [String]
-    var asked: [String] = []
-    init(secrets: [String] = [], lines: [String] = []) {
+public final class ScriptedPrompt: Prompter, @unchecked Sendable {
+    public var secrets: [String]
+    public var lines: [String]
+    public var asked: [String] = []
+    public init(secrets: [String] = [], lines: [String] = []) {
         self.secrets = secrets
         self.lines = lines
     }
-    var isInteractive: Bool { true }
-    func readSecret(_ prompt: String) throws -> SecretBytes {
+    public var isInteractive: Bool { true }
+    public func readSecret(_ prompt: String) throws -> SecretBytes {
         asked.append(prompt)
         guard !secrets.isEmpty else { throw SGError.usage("script ran out of secrets at: \(prompt)") }
         return SecretBytes(string: secrets.removeFirst())
     }
-    func readLine(_ prompt: String) throws -> String {
+    public func readLine(_ prompt: String) throws -> String {
         asked.append(prompt)
         guard !lines.isEmpty else { throw SGError.usage("script ran out of lines at: \(prompt)") }
         return lines.removeFirst()
     }
-    func say(_ text: String) {}
+    public func say(_ text: String) {}
 }

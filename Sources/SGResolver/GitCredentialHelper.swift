@@ -1,0 +1,190 @@
+import SGCore
+
+/// The behaviour of `git-credential-sg get|store|erase` (DESIGN.md, docs/config.md `git:`).
+///
+/// - A request that `git.rules` maps (or `credential.<url>.sgSecret` names, asked only when no
+///   rule matched) is answered from the secret: from the session cache while its copy is fresh
+///   (`cache-ttl`), else fetched by A2A and cached. `erase` drops the cached copy; `store` is a
+///   no-op (nothing is ever written to Safeguard).
+/// - Any other request gets no answer (git asks its next helper), unless `git.store-unmapped`
+///   is on: then store/get/erase keep it in the persistent collection as git-credential-libsecret does.
+///
+///     let helper = GitCredentialHelper(config: config, resolve: { try resolver.resolve(secret: $0) },
+///                                      cache: { try KeyringGitCache.open($0, config: config.keyring) })
+///     if let answer = try helper.run(.get, request) { ...write answer.encoded()... }
+public struct GitCredentialHelper {
+    public enum Action: Sendable {
+        case get, store, erase
+        /// git passes one operation word; others are ignored for forward compatibility.
+        public init?(_ word: String) {
+            switch word {
+            case "get": self = .get
+            case "store": self = .store
+            case "erase": self = .erase
+            default: return nil
+            }
+        }
+    }
+
+    /// Default TTL for secrets named by `credential.<url>.sgSecret` (no rule to carry one).
+    public static let defaultTTL = 300
+
+    public let config: Config
+    public let rules: GitRules
+    public let resolve: (SecretSpec) throws -> ResolvedSecret
+    public let cache: (GitCacheCollection) throws -> any GitCredentialCache
+    public let gitConfigSecret: (String) -> String?
+
+    public init(config: Config,
+                resolve: @escaping (SecretSpec) throws -> ResolvedSecret,
+                cache: @escaping (GitCacheCollection) throws -> any GitCredentialCache,
+                gitConfigSecret: @escaping (String) -> String? = { GitConfigProbe.sgSecret(url: $0) }) {
+        self.config = config
+        self.rules = GitRules(config.git, secrets: config.secrets)
+        self.resolve = resolve
+        self.cache = cache
+        self.gitConfigSecret = gitConfigSecret
+    }
+
+    /// Where a request goes.
+    public struct Target: Sendable {
+        public let secret: String
+        public let username: String?
+        public let ttl: Int
+    }
+
+    /// The secret a request maps to: a rule first, then git's `credential.<url>.sgSecret`.
+    public func target(for request: GitCredential) throws -> Target? {
+        if let m = rules.match(request) {
+            return Target(secret: m.rule.secret, username: m.username, ttl: m.rule.cacheTTL)
+        }
+        // Plain http needs a rule that says allow-http; a git setting alone does not open it.
+        guard request.protocol?.lowercased() == "https", let url = request.url, let name = gitConfigSecret(url) else { return nil }
+        let spec = try config.secret(name)
+        let user = spec.username ?? request.username
+        if let wanted = request.username, let fixed = spec.username, wanted != fixed { return nil }
+        return Target(secret: name, username: user, ttl: GitCredentialHelper.defaultTTL)
+    }
+
+    /// Runs one action; a `get` answer is returned for the caller to write.
+    public func run(_ action: Action, _ request: GitCredential) throws -> GitCredential.Answer? {
+        if let target = try target(for: request) {
+            switch action {
+            case .get: return try getMapped(target)
+            case .erase: try eraseMapped(target, request); return nil
+            case .store: return nil   // never written to Safeguard; the cache is filled on get
+            }
+        }
+        guard config.git.storeUnmapped else { return nil }
+        switch action {
+        case .get: return try getStored(request)
+        case .store: try storeUnmapped(request); return nil
+        case .erase: try eraseStored(request); return nil
+        }
+    }
+
+    // MARK: mapped hosts
+
+    static func cacheService(_ secret: String) -> String { "sg-git:" + secret }
+
+    func getMapped(_ target: Target) throws -> GitCredential.Answer {
+        let service = GitCredentialHelper.cacheService(target.secret)
+        let account = target.username ?? ""
+        if target.ttl > 0 {
+            do {
+                if let hit = try cache(.session).lookup(service: service, account: account) {
+                    Log.logger.debug("git: cached copy of '\(target.secret)' (\(hit.value.count) bytes)")
+                    return GitCredential.Answer(username: target.username, password: hit.value,
+                                                passwordExpiryUTC: hit.expiresAt.map { Int64($0) })
+                }
+            } catch let e as SGError {
+                Log.logger.warning("git: password cache unusable (\(e.message)); fetching")
+            }
+        }
+        let spec = try config.secret(target.secret)
+        let fetched = try resolve(spec)
+        let username = target.username ?? fetched.username
+        let answer = GitCredential.Answer(username: username, password: fetched.value)
+        _ = try answer.encoded()   // refuse CR/LF/NUL before anything is cached
+        guard target.ttl > 0 else { return answer }
+        let expires = Clock.wallNow.rounded(.down) + Double(target.ttl)
+        do {
+            try cache(.session).store(service: service, account: account, value: fetched.value, expiresAt: expires)
+        } catch let e as SGError {
+            Log.logger.warning("git: cannot cache the password (\(e.message))")
+            return answer
+        }
+        return GitCredential.Answer(username: username, password: fetched.value, passwordExpiryUTC: Int64(expires))
+    }
+
+    func eraseMapped(_ target: Target, _ request: GitCredential) throws {
+        let store = try cache(.session)
+        let service = GitCredentialHelper.cacheService(target.secret)
+        // A copy that differs from the rejected password is newer (another process refreshed
+        // it after a rotation): keep it.
+        if let rejected = request.password,
+           let cached = try store.lookup(service: service, account: target.username ?? ""),
+           !cached.value.constantTimeEquals(rejected) {
+            return
+        }
+        try store.erase(service: service, account: nil)
+    }
+
+    // MARK: unmapped hosts (git.store-unmapped)
+
+    /// libsecret keys items by protocol, host (with port) and path; so does this service name.
+    static func storedService(_ r: GitCredential) -> String? {
+        guard let p = r.protocol, let h = r.host, !p.isEmpty else { return nil }
+        return "git:\(p)://\(h.lowercased())/\(r.path ?? "")"
+    }
+
+    func getStored(_ request: GitCredential) throws -> GitCredential.Answer? {
+        guard let service = GitCredentialHelper.storedService(request) else { return nil }
+        guard let e = try cache(.persistent).lookup(service: service, account: request.username) else { return nil }
+        let (password, refresh) = GitCredentialHelper.unpack(e.value)
+        return GitCredential.Answer(username: e.account, password: password,
+                                    passwordExpiryUTC: e.expiresAt.map { Int64($0) }, oauthRefreshToken: refresh)
+    }
+
+    func storeUnmapped(_ request: GitCredential) throws {
+        guard let service = GitCredentialHelper.storedService(request),
+              let user = request.username, let password = request.password else { return }
+        var expires: Double?
+        if let e = request.passwordExpiryUTC, e > 0 {
+            if Double(e) <= Clock.wallNow { return }   // already expired: git would skip it too
+            expires = Double(e)
+        }
+        try cache(.persistent).store(service: service, account: user,
+                                     value: GitCredentialHelper.pack(password, request.oauthRefreshToken), expiresAt: expires)
+    }
+
+    func eraseStored(_ request: GitCredential) throws {
+        // An empty pattern would mean "erase everything"; like libsecret, refuse it.
+        guard let service = GitCredentialHelper.storedService(request), !(request.host ?? "").isEmpty else { return }
+        let store = try cache(.persistent)
+        for e in try store.entries(service: service) where request.username == nil || e.account == request.username {
+            // Only entries holding the rejected password go ("does not erase a password distinct from input").
+            if let rejected = request.password, !GitCredentialHelper.unpack(e.value).password.constantTimeEquals(rejected) { continue }
+            try store.erase(service: service, account: e.account)
+        }
+    }
+
+    /// The stored value: the password, then the refresh token after a NUL (neither holds NUL:
+    /// they came through the line protocol).
+    static func pack(_ password: SecretBytes, _ refresh: SecretBytes?) -> SecretBytes {
+        guard let refresh else { return password }
+        let b = SecretBuffer(capacity: password.count + refresh.count + 1)
+        b.append(password)
+        b.append([0])
+        b.append(refresh)
+        return b.take()
+    }
+
+    static func unpack(_ value: SecretBytes) -> (password: SecretBytes, refresh: SecretBytes?) {
+        value.withUnsafeBytes { raw in
+            guard let nul = raw.firstIndex(of: 0) else { return (SecretBytes(bytes: raw), nil) }
+            return (SecretBytes(bytes: UnsafeRawBufferPointer(rebasing: raw[..<nul])),
+                    SecretBytes(bytes: UnsafeRawBufferPointer(rebasing: raw[(nul + 1)...])))
+        }
+    }
+}
