@@ -333,7 +333,9 @@ class Bench:
         extra = [("/bin/true", Cmd.one("/bin/true", ["/bin/true"], self.base)),
                  ("bare static Swift hello", Cmd.one("hello", [self.a.hello], self.base)),
                  ("static Swift hello using Foundation (environment, base64, String(format:))",
-                  Cmd.one("hello-foundation", [self.a.hello_foundation], self.base))]
+                  Cmd.one("hello-foundation", [self.a.hello_foundation], self.base)),
+                 ("static Swift hello using FoundationEssentials (the same minus String(format:))",
+                  Cmd.one("hello-essentials", [self.a.hello_essentials], self.base))]
         for name in ("sg-secret", "sg-exec", "sg-token", "sg-ssh-key"):
             p = self.tool(name)
             if p:
@@ -439,7 +441,7 @@ class Bench:
 
 def main():
     ap = argparse.ArgumentParser()
-    for o in ("--bin", "--sim-state", "--work", "--libsecret", "--python", "--hello", "--hello-foundation", "--out"):
+    for o in ("--bin", "--sim-state", "--work", "--libsecret", "--python", "--hello", "--hello-foundation", "--hello-essentials", "--out"):
         ap.add_argument(o, required=True)
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--rows", default="12345")
