@@ -452,6 +452,8 @@ def main():
     bench_measure.STRIP_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(a.out)))  # the repository
     b = Bench(a)
     b.load0 = " ".join(open("/proc/loadavg").read().split()[:3])
+    if os.environ.get("BENCH_BUILD_NOTE"):
+        b.notes.append(os.environ["BENCH_BUILD_NOTE"])
     t0 = time.time()
     for r in a.rows:
         print(f"bench: row {r} ...", file=sys.stderr, flush=True)
