@@ -33,7 +33,9 @@ class Cmd:
     env: dict[str, str]
     ok_rc: tuple[int, ...] = (0,)
     samples: list[int] = field(default_factory=list)  # ns
+    cpu: list[float] = field(default_factory=list)    # user+sys seconds of the sample's processes
     rss_kb: int | None = None
+    last_cpu: float = 0.0
     instructions: int | None = None
 
     @staticmethod
@@ -54,18 +56,27 @@ def _spawn_wait(step: Step, env: dict[str, str], prefix: list[str] = ()) -> int:
         (os.POSIX_SPAWN_OPEN, 2, DEVNULL, os.O_WRONLY, 0),
     ]
     pid = os.posix_spawn(argv[0], argv, env, file_actions=fa)
-    _, status = os.waitpid(pid, 0)
+    _, status, ru = os.wait4(pid, 0)
+    global LAST_CPU
+    LAST_CPU = ru.ru_utime + ru.ru_stime
     return os.waitstatus_to_exitcode(status)
+
+
+LAST_CPU = 0.0
 
 
 def run_once(cmd: Cmd) -> int:
     """One sample: every step in order; returns wall ns. Raises RunFailed on an unexpected exit."""
+    cpu = 0.0
     t0 = time.perf_counter_ns()
     for st in cmd.steps:
         rc = _spawn_wait(st, cmd.env)
+        cpu += LAST_CPU
         if rc not in cmd.ok_rc:
             raise RunFailed(f"{cmd.label}: {os.path.basename(st.argv[0])} exited {rc}")
-    return time.perf_counter_ns() - t0
+    ns = time.perf_counter_ns() - t0
+    cmd.last_cpu = cpu
+    return ns
 
 
 def check(cmd: Cmd, expect: str | None = None, expect_empty: bool = False) -> str:
@@ -96,6 +107,7 @@ def interleaved(cmds: list[Cmd], runs: int, warmup: int = 5) -> None:
             ns = run_once(c)
             if i >= warmup:
                 c.samples.append(ns)
+                c.cpu.append(c.last_cpu)
 
 
 def peak_rss(cmd: Cmd, runs: int = 5) -> int:

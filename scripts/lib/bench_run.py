@@ -374,6 +374,75 @@ class Bench:
             out.append((label, c, relocs, len(libs), curl, secret))
         return out
 
+    # ---- what dominates: callgrind self cost by library group ---------------------------------
+    GROUPS = [
+        ("ld.so (loading, relocation)", ("ld-linux",)),
+        ("libc/libstdc++/libm", ("libc.so", "libm.so", "libstdc++", "libgcc_s")),
+        ("OpenSSL (libcrypto/libssl)", ("libcrypto", "libssl")),
+        ("libcurl + its deps", ("libcurl", "libnghttp2", "libidn2", "libssh2", "librtmp", "libgnutls", "libldap",
+                                "liblber", "libgssapi", "libkrb5", "libk5crypto", "libz.so", "libbrotli", "libzstd",
+                                "libpsl", "libsasl", "libunistring", "libhogweed", "libnettle", "libgmp", "libp11",
+                                "libtasn1", "libcom_err", "libkeyutils", "libresolv", "libkrb5support")),
+        ("libsecret + GLib/GIO", ("libsecret", "libglib", "libgio", "libgobject", "libgmodule", "libgcrypt",
+                                  "libgpg-error", "libpcre2", "libmount", "libblkid", "libselinux", "libffi")),
+    ]
+
+    def dominates(self):
+        import tempfile
+        import bench_profile
+        from bench_measure import debug_stripped
+        subjects = [(row, c) for row, c in self.rows if not isinstance(c, str) and os.path.realpath(c.steps[0].argv[0]).startswith(os.path.realpath(self.bin))]
+        L = ["", "### What each sg process spends its instructions on (callgrind, self cost)", "",
+             "| process | total | executable (static Swift runtime, Foundation, sg) | ld.so | libc etc. | OpenSSL | libcurl + deps | libsecret + GLib | other | wall − CPU (waiting) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        tops = []
+        for row, c in subjects:
+            st = c.steps[0]
+            argv = [debug_stripped(st.argv[0]), *st.argv[1:]]
+            with tempfile.TemporaryDirectory() as d:
+                out = os.path.join(d, "cg")
+                with open(st.stdin or "/dev/null", "rb") as fin:
+                    subprocess.run(["valgrind", "--tool=callgrind", "--compress-strings=no", "--compress-pos=no",
+                                    f"--callgrind-out-file={out}", *argv], stdin=fin, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, env=c.env)
+                if not os.path.exists(out):
+                    continue
+                by_ob, by_fn = bench_profile.parse(out)
+            total = sum(by_ob.values()) or 1
+            exe = os.path.basename(argv[0])
+            cats = {"exe": 0, "other": 0}
+            for ob, ir in by_ob.items():
+                base = os.path.basename(ob or "?")
+                if base == exe:
+                    cats["exe"] += ir
+                    continue
+                for name, prefixes in self.GROUPS:
+                    if base.startswith(prefixes):
+                        cats[name] = cats.get(name, 0) + ir
+                        break
+                else:
+                    cats["other"] += ir
+            def cell(k):
+                v = cats.get(k, 0)
+                return f"{v / 1e6:.1f} M ({100 * v / total:.0f} %)" if v else "—"
+            wait = median_ms(c) - statistics.median(c.cpu) * 1e3 if c.cpu else 0
+            L.append(f"| {c.label} | {total / 1e6:.1f} M | {cell('exe')} | " +
+                     " | ".join(cell(n) for n, _ in self.GROUPS) + f" | {cell('other')} | {wait:.1f} ms |")
+            top = [(fn, ir) for (fn, ob), ir in by_fn.most_common(40) if os.path.basename(ob or "") == exe][:5]
+            names = [fn for fn, _ in top]
+            try:
+                dm = subprocess.run(["swift", "demangle", "--simplified", "--compact"], input="\n".join(names),
+                                    capture_output=True, text=True, timeout=30).stdout.splitlines()
+            except Exception:
+                dm = names
+            if len(dm) != len(names):
+                dm = names
+            tops.append((c.label, [(d[:90], ir * 100 / total) for d, (_, ir) in zip(dm, top)]))
+        L += ["", "Hottest functions inside the executable (self cost, share of the process):", ""]
+        for label, fns in tops:
+            L.append(f"- {label}: " + "; ".join(f"`{n}` {p:.0f} %" for n, p in fns))
+        return L
+
     # ---- report -----------------------------------------------------------------------------
     def header(self):
         cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
@@ -401,16 +470,17 @@ class Bench:
 
     def report(self, startup):
         L = ["## Results", ""] + self.header() + ["",
-             "| row | command | median ms | p25–p75 ms | runs | peak RSS MiB | instructions |",
-             "|---|---|---:|---:|---:|---:|---:|"]
+             "| row | command | median ms | p25–p75 ms | CPU ms | runs | peak RSS MiB | instructions |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
         for row, c in self.rows:
             if isinstance(c, str):
-                L.append(f"| {row} | {c} | | | | | |")
+                L.append(f"| {row} | {c} | | | | | | |")
                 continue
             q1, q3 = quartiles_ms(c)
             rss = f"{c.rss_kb / 1024:.1f}" if c.rss_kb else ""
             ins = f"{c.instructions / 1e6:.1f} M" if c.instructions else ""
-            L.append(f"| {row} | {c.label} | {median_ms(c):.2f} | {q1:.2f}–{q3:.2f} | {len(c.samples)} | {rss} | {ins} |")
+            cpu = statistics.median(c.cpu) * 1e3 if c.cpu else 0
+            L.append(f"| {row} | {c.label} | {median_ms(c):.2f} | {q1:.2f}–{q3:.2f} | {cpu:.1f} | {len(c.samples)} | {rss} | {ins} |")
         L += ["", "### The bar", "",
               "| bar | ratio of medians (95% CI) | instructions ratio | verdict |", "|---|---:|---:|---|"]
         for text, s, b, kind, limit in self.bars:
@@ -434,6 +504,10 @@ class Bench:
             med = f"{median_ms(c):.2f}" if c.samples else ""
             ins = f"{c.instructions / 1e6:.1f} M" if c.instructions else ""
             L.append(f"| {label} | {med} | {ins} | {relocs} | {nlibs} | {'loaded' if curl else '—'} | {'loaded' if secret else '—'} |")
+        try:
+            L += self.dominates()
+        except Exception as e:   # the profile is a diagnosis, never a reason to lose the tables
+            L += ["", f"(profile failed: {e})"]
         if self.notes:
             L += ["", "Notes:"] + [f"- {n}" for n in self.notes]
         return "\n".join(L) + "\n"
