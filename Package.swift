@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "SGKeyring", dependencies: ["SGCore", "CSecretShim", "COpenSSL"], swiftSettings: strict),
         .target(name: "SGSSH", dependencies: ["SGCore", "COpenSSL"], swiftSettings: strict),
         .target(name: "SGResolver", dependencies: [
-            "SGCore", "SGTransport", "SGSafeguard", "SGIdentity", "SGKeyring", "CSGSys",
+            "SGCore", "SGTransport", "SGSafeguard", "SGIdentity", "SGKeyring", "SGSSH", "CSGSys",
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),
 
@@ -59,7 +59,7 @@ let package = Package(
 
         // ---- executables: argument parsing and output only --------------------------------
         .executableTarget(name: "git-credential-sg", dependencies: ["SGCore", "SGResolver", "SGKeyring"], swiftSettings: strict),
-        .executableTarget(name: "sg-askpass", dependencies: ["SGCore", "SGResolver"], swiftSettings: strict),
+        .executableTarget(name: "sg-askpass", dependencies: ["SGCore", "SGResolver", "SGSSH"], swiftSettings: strict),
         .executableTarget(name: "sg-ssh-key", dependencies: [
             "SGCore", "SGCommand", "SGResolver", "SGSSH",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

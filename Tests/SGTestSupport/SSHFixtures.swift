@@ -160,14 +160,16 @@ public final class SSHAgentFixture {
 }
 
 /// A real OpenSSH server on 127.0.0.1, run as root with its own host key, authorized_keys and
-/// config in `folder`; root logs in with the keys in `authorizedKeys`.
+/// config in `folder`; root logs in with the keys in `authorizedKeys`. `extraConfig` lines go
+/// first in sshd_config, so they win over the defaults (sshd keeps the first value it reads),
+/// e.g. `PasswordAuthentication yes`.
 public final class SSHDFixture {
     public let port: Int
     public let folder: URL
     public let authorizedKeys: URL
     private let process: Spawned
 
-    public init(folder: URL) throws {
+    public init(folder: URL, extraConfig: String = "") throws {
         self.folder = folder
         authorizedKeys = folder.appendingPathComponent("authorized_keys")
         _ = FileManager.default.createFile(atPath: authorizedKeys.path, contents: Data())
@@ -182,7 +184,7 @@ public final class SSHDFixture {
         for _ in 0..<5 {
             let port = try SSHDFixture.freePort()
             let config = folder.appendingPathComponent("sshd_config")
-            let text = """
+            let text = extraConfig + """
             Port \(port)
             ListenAddress 127.0.0.1
             HostKey \(hostKey)
