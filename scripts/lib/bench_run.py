@@ -42,7 +42,13 @@ class Bench:
         self.cg_cmds: list[Cmd] = []
         self.startup: list[tuple[str, Cmd]] = []
         os.makedirs(self.work, exist_ok=True)
-        os.chdir(self.work)
+        # git runs credential helpers in the repository's folder: measure every command from a
+        # plain repository of its own (not from inside this checkout, which may be a linked
+        # worktree, whose `.git` file makes git-credential-sg's config probe run `git config`).
+        repo = os.path.join(self.work, "repo")
+        os.makedirs(repo, exist_ok=True)
+        subprocess.run(["git", "init", "-q", repo], check=True)
+        os.chdir(repo)
         home = os.path.join(self.work, "home")
         run = os.path.join(self.work, "run")
         self.base = {
@@ -408,7 +414,9 @@ class Bench:
                 if not os.path.exists(out):
                     continue
                 by_ob, by_fn = bench_profile.parse(out)
-            total = sum(by_ob.values()) or 1
+            if not by_ob:
+                continue
+            total = sum(by_ob.values())
             exe = os.path.basename(argv[0])
             cats = {"exe": 0, "other": 0}
             for ob, ir in by_ob.items():
@@ -428,7 +436,7 @@ class Bench:
             wait = median_ms(c) - statistics.median(c.cpu) * 1e3 if c.cpu else 0
             L.append(f"| {c.label} | {total / 1e6:.1f} M | {cell('exe')} | " +
                      " | ".join(cell(n) for n, _ in self.GROUPS) + f" | {cell('other')} | {wait:.1f} ms |")
-            top = [(fn, ir) for (fn, ob), ir in by_fn.most_common(40) if os.path.basename(ob or "") == exe][:5]
+            top = [(fn, ir) for (fn, ob), ir in by_fn.most_common(60) if os.path.basename(ob or "") == exe][:8]
             names = [fn for fn, _ in top]
             try:
                 dm = subprocess.run(["swift", "demangle", "--simplified", "--compact"], input="\n".join(names),
@@ -437,7 +445,11 @@ class Bench:
                 dm = names
             if len(dm) != len(names):
                 dm = names
-            tops.append((c.label, [(d[:90], ir * 100 / total) for d, (_, ir) in zip(dm, top)]))
+            merged: dict[str, float] = {}
+            for d, (_, ir) in zip(dm, top):
+                key = d.split("(")[0][:80]
+                merged[key] = merged.get(key, 0) + ir * 100 / total
+            tops.append((c.label, sorted(merged.items(), key=lambda kv: -kv[1])))
         L += ["", "Hottest functions inside the executable (self cost, share of the process):", ""]
         for label, fns in tops:
             L.append(f"- {label}: " + "; ".join(f"`{n}` {p:.0f} %" for n, p in fns))
