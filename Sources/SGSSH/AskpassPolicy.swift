@@ -63,11 +63,14 @@ public enum AskpassPolicy {
             return .refuse("password change prompts are never answered")
         case .gitUsername(let url), .gitPassword(let url):
             guard let parsed = GitURL(url) else { return .refuse("git prompt with an unreadable URL") }
-            guard let rule = GitRuleMatch.best(for: parsed, in: config.git.rules) else {
+            // The same rules, and the same matching, as git-credential-sg.
+            let request = GitCredential(protocol: parsed.scheme, host: parsed.host,
+                                        path: parsed.path.isEmpty ? nil : parsed.path, username: parsed.user)
+            guard let match = GitRules(config.git, secrets: config.secrets).match(request) else {
                 return .refuse("no git rule matches \(parsed.scheme)://\(parsed.host)")
             }
-            if case .gitPassword = prompt { return .secret(name: rule.secret) }
-            if let u = rule.username ?? config.secrets[rule.secret]?.username ?? parsed.user { return .text(u) }
+            if case .gitPassword = prompt { return .secret(name: match.rule.secret) }
+            if let u = match.username { return .text(u) }
             return .refuse("no username configured for \(parsed.scheme)://\(parsed.host) (set username on the rule or the secret)")
         case .agentConfirm(let comment, let fingerprint):
             if config.ssh.confirm.contains(where: { Glob.matches($0.keyGlob, fingerprint, pathname: false) }) { return .approve }
@@ -121,21 +124,3 @@ public enum Glob {
     }
 }
 
-/// git rule selection as docs/config.md defines it: longest `url` prefix on component boundaries;
-/// `http://` only for rules with `allow-http`.
-public enum GitRuleMatch {
-    public static func best(for url: GitURL, in rules: [GitRule]) -> GitRule? {
-        var best: (rule: GitRule, length: Int)?
-        for rule in rules {
-            guard let r = GitURL(rule.url) else { continue }
-            let schemeOK = r.scheme == url.scheme || (url.scheme == "http" && r.scheme == "https")
-            guard schemeOK, url.scheme != "http" || rule.allowHTTP, r.host == url.host else { continue }
-            let rulePath = r.path.hasSuffix("/") ? String(r.path.dropLast()) : r.path
-            if !rulePath.isEmpty {
-                guard url.path == rulePath || url.path.hasPrefix(rulePath + "/") else { continue }
-            }
-            if best == nil || rulePath.count > best!.length { best = (rule, rulePath.count) }
-        }
-        return best?.rule
-    }
-}

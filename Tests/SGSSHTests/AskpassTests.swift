@@ -155,7 +155,8 @@ final class AskpassTests: XCTestCase {
         XCTAssertEqual(decide("Password for 'https://all-user@git.corp.example': "), .secret(name: "git-all"))
         XCTAssertEqual(decide("Username for 'https://git.corp.example/team/repo.git': "), .text("svc-git"))
         XCTAssertEqual(decide("Password for 'https://svc-git@git.corp.example/team/repo.git': "), .secret(name: "git-team"))
-        XCTAssertEqual(decide("Password for 'https://x@git.corp.example/teammates/r': "), .secret(name: "git-all"))
+        XCTAssertEqual(decide("Password for 'https://all-user@git.corp.example/teammates/r': "), .secret(name: "git-all"))
+        XCTAssertTrue(isRefusal(decide("Password for 'https://x@git.corp.example/teammates/r': ")), "a rule's fixed user must agree")
         XCTAssertTrue(isRefusal(decide("Password for 'https://git.corp.example.evil.com': ")))
         XCTAssertTrue(isRefusal(decide("Password for 'http://git.corp.example': ")), "http needs allow-http")
 
