@@ -367,7 +367,11 @@ class Bench:
             with open(st.stdin or "/dev/null", "rb") as fin:
                 p = subprocess.run(st.argv, stdin=fin, capture_output=True, env=env)
             err = p.stderr.decode(errors="replace")
-            relocs = sum(int(l.rsplit(":", 1)[1]) for l in err.splitlines() if "number of relocations:" in l)
+            # ld.so prints "number of relocations" and "final number of relocations" (which
+            # includes later dlopens); the last "final" line is the process total. RELATIVE
+            # relocations are counted apart ("relative relocations"), not here.
+            finals = [int(l.rsplit(":", 1)[1]) for l in err.splitlines() if "final number of relocations:" in l]
+            relocs = finals[-1] if finals else 0
             inits = [l.split("calling init:", 1)[1].strip() for l in err.splitlines() if "calling init:" in l]
             libs = [os.path.basename(x) for x in inits]
             curl = any(x.startswith("libcurl") for x in libs)
