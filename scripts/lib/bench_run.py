@@ -452,6 +452,8 @@ class Bench:
             merged: dict[str, float] = {}
             for d, (_, ir) in zip(dm, top):
                 key = d.split("(")[0][:80]
+                if not key.strip():
+                    continue
                 merged[key] = merged.get(key, 0) + ir * 100 / total
             tops.append((c.label, sorted(merged.items(), key=lambda kv: -kv[1])))
         L += ["", "Hottest functions inside the executable (self cost, share of the process):", ""]
