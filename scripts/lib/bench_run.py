@@ -10,6 +10,7 @@ usage: bench_run.py --bin DIR --sim-state DIR --work DIR --libsecret PATH --pyth
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import os
 import platform
@@ -412,12 +413,16 @@ class Bench:
             with tempfile.TemporaryDirectory() as d:
                 out = os.path.join(d, "cg")
                 with open(st.stdin or "/dev/null", "rb") as fin:
+                    # --dump-before=execve: sg-exec replaces itself with the child, and the
+                    # dump at exit would then never come; the part before exec lands in out.1.
                     subprocess.run(["valgrind", "--tool=callgrind", "--compress-strings=no", "--compress-pos=no",
-                                    f"--callgrind-out-file={out}", *argv], stdin=fin, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL, env=c.env)
-                if not os.path.exists(out):
-                    continue
-                by_ob, by_fn = bench_profile.parse(out)
+                                    "--dump-before=execve", f"--callgrind-out-file={out}", *argv], stdin=fin,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=c.env)
+                by_ob, by_fn = collections.Counter(), collections.Counter()
+                for f in os.listdir(d):
+                    o, fn_ = bench_profile.parse(os.path.join(d, f))
+                    by_ob.update(o)
+                    by_fn.update(fn_)
             if not by_ob:
                 continue
             total = sum(by_ob.values())
