@@ -410,13 +410,15 @@ class Bench:
         for row, c in subjects:
             st = c.steps[0]
             argv = [debug_stripped(st.argv[0]), *st.argv[1:]]
+            exe = os.path.basename(argv[0])
             with tempfile.TemporaryDirectory() as d:
                 out = os.path.join(d, "cg")
                 with open(st.stdin or "/dev/null", "rb") as fin:
                     # --dump-before=execve: sg-exec replaces itself with the child, and the
                     # dump at exit would then never come; the part before exec lands in out.1.
                     subprocess.run(["valgrind", "--tool=callgrind", "--compress-strings=no", "--compress-pos=no",
-                                    "--dump-before=execve", f"--callgrind-out-file={out}", *argv], stdin=fin,
+                                    *(["--dump-before=execve"] if exe == "sg-exec" else []),
+                                    f"--callgrind-out-file={out}", *argv], stdin=fin,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=c.env)
                 by_ob, by_fn = collections.Counter(), collections.Counter()
                 for f in os.listdir(d):
@@ -426,7 +428,6 @@ class Bench:
             if not by_ob:
                 continue
             total = sum(by_ob.values())
-            exe = os.path.basename(argv[0])
             cats = {"exe": 0, "other": 0}
             for ob, ir in by_ob.items():
                 base = os.path.basename(ob or "?")
