@@ -1,5 +1,3 @@
-import SGCore
-
 /// Maps a git credential request to the sg secret that answers it, by the URL-prefix rules of
 /// `git.rules` (docs/config.md): longest match wins, on component boundaries only.
 ///

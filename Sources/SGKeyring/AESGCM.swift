@@ -14,6 +14,7 @@ enum AESGCM {
     // EVP_CTRL_GCM_GET_TAG / SET_TAG are macro aliases Swift does not import.
     static let ctrlGetTag: Int32 = 0x10
     static let ctrlSetTag: Int32 = 0x11
+    static let ctrlSetIVLength: Int32 = 0x9   // EVP_CTRL_GCM_SET_IVLEN
 
     struct Failure: Error { let reason: String }
 
@@ -55,7 +56,8 @@ enum AESGCM {
 
     /// Decrypts ciphertext+tag; nil when authentication fails (wrong key, tampered data).
     static func open(_ sealed: [UInt8], key: SecretBytes, nonce: [UInt8], aad: [UInt8]) -> SecretBytes? {
-        guard key.count == keyLength, nonce.count == nonceLength, sealed.count >= tagLength else { return nil }
+        // 12-byte nonces are ours; Ark's BasicKeyring (pycryptodome's default) uses 16.
+        guard key.count == keyLength, (1...16).contains(nonce.count), sealed.count >= tagLength else { return nil }
         guard let ctx = EVP_CIPHER_CTX_new() else { return nil }
         defer { EVP_CIPHER_CTX_free(ctx) }
         let ctLen = sealed.count - tagLength
@@ -63,8 +65,9 @@ enum AESGCM {
         var tag = Array(sealed[ctLen...])
         var len: Int32 = 0
         let ok: Bool = key.withUnsafeBytes { k in
-            guard EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), nil, nil, nil) == 1,
-                  EVP_DecryptInit_ex(ctx, nil, nil, k.bindMemory(to: UInt8.self).baseAddress, nonce) == 1 else { return false }
+            guard EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), nil, nil, nil) == 1 else { return false }
+            if nonce.count != nonceLength, EVP_CIPHER_CTX_ctrl(ctx, ctrlSetIVLength, Int32(nonce.count), nil) != 1 { return false }
+            guard EVP_DecryptInit_ex(ctx, nil, nil, k.bindMemory(to: UInt8.self).baseAddress, nonce) == 1 else { return false }
             if !aad.isEmpty, EVP_DecryptUpdate(ctx, nil, &len, aad, Int32(aad.count)) != 1 { return false }
             let out = buf.baseAddress!.assumingMemoryBound(to: UInt8.self)
             if ctLen > 0 {

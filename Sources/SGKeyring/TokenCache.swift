@@ -34,6 +34,8 @@ public protocol TokenAuthority {
 public final class TokenCache {
     public let store: TokenStore
     public let lockDirectory: String
+    /// Where the ark SDK keeps its own file cache (read-only import for Identity profiles).
+    public var arkFileCache = ArkFileCache()
     /// Seconds a caller waits for another process's login before giving up.
     public var lockTimeout: Double = 120
     /// A token is used only if it is valid for at least this long (Ark's refresh grace).
@@ -126,6 +128,15 @@ extension TokenCache {
         let account = TokenReport.account(of: profile)
         for key in TokenKey.candidates(for: profile) {
             if let t = try store.load(key), t.isValid(at: store.now(), margin: margin) { return t }
+        }
+        if case .identity = profile {
+            // A login the ark SDK cached in its own file (no Secret Service): import it, read-only.
+            for key in TokenKey.candidates(for: profile) {
+                if let t = arkFileCache.load(service: key.service, account: key.account), t.isValid(at: store.now(), margin: margin) {
+                    try? store.save(t, for: key)
+                    return t
+                }
+            }
         }
         if let authority { return try get(profile: account, authority: authority) }
         throw SGError.loginRequired(profile: profile.name)

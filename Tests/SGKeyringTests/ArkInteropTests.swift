@@ -89,4 +89,60 @@ final class ArkInteropTests: XCTestCase {
         XCTAssertEqual(loaded.stdout.trimmingCharacters(in: .newlines), "NONE", loaded.stderr)
         XCTAssertNil(try SecretServiceKeyring().lookup(service: key.service, account: key.account), "Ark deleted it")
     }
+
+    /// Ark's own file cache (BasicKeyring), written by ark-sdk-python, imported read-only by sg.
+    func testTokenArkCachedInItsOwnFileIsImportedReadOnly() throws {
+        let dir = try TestPaths.makeTempDir("arkfile")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let folder = dir.appendingPathComponent("ark-cache").path
+        let script = dir.appendingPathComponent("basic.py").path
+        try #"""
+        import sys
+        from datetime import datetime, timedelta
+        from ark_sdk_python.common import ArkKeyring
+        from ark_sdk_python.models import ArkProfile
+        from ark_sdk_python.models.auth import ArkToken, ArkTokenType, ArkAuthMethod
+        tok = ArkToken(token='eyJhbGciOiJSUzI1NiJ9.file-token.sig', username='carol@example.cyberark.cloud',
+                       endpoint='https://abc1234.id.cyberark.cloud', token_type=ArkTokenType.JWT,
+                       auth_method=ArkAuthMethod.Identity, expires_in=datetime.now() + timedelta(hours=1),
+                       refresh_token='file-refresh')
+        ArkKeyring('isp').save_token(ArkProfile(profile_name='ark-file'), tok, 'carol@example.cyberark.cloud')
+        """#.write(toFile: script, atomically: true, encoding: .utf8)
+        let saved = try SecretServiceSession.run([Self.python, script],
+                                                 environment: ["PATH": "/usr/bin:/bin", "HOME": dir.path,
+                                                               "ARK_BASIC_KEYRING": "1", "ARK_KEYRING_FOLDER": folder])
+        XCTAssertEqual(saved.status, 0, saved.stderr)
+        let before = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+        XCTAssertEqual(before, ["keyring", "mac"])
+        let keyringBytes = try Data(contentsOf: URL(fileURLWithPath: folder + "/keyring"))
+
+        let cache = ArkFileCache(folder: folder)
+        let token = try XCTUnwrap(cache.load(service: "isp-carol@example.cyberark.cloud", account: "ark-file"))
+        XCTAssertEqual(token.token.unsafeString(), "eyJhbGciOiJSUzI1NiJ9.file-token.sig")
+        XCTAssertEqual(token.refreshToken?.unsafeString(), "file-refresh")
+        XCTAssertNil(cache.load(service: "isp-nobody", account: "ark-file"))
+        XCTAssertNil(ArkFileCache(folder: folder, hostname: "another-host").load(service: "isp-carol@example.cyberark.cloud", account: "ark-file"),
+                     "Ark keys its file by hostname")
+
+        // The token cache imports it for an Identity profile and never writes to Ark's folder.
+        let profile = Profile.identity({
+            var p = IdentityProfile(name: "ark-file")
+            p.tenantURL = "https://abc1234.id.cyberark.cloud"
+            p.username = "carol@example.cyberark.cloud"
+            return p
+        }())
+        let own = try FileKeyring(directory: dir.appendingPathComponent("sg-keyring").path, passphrase: nil)
+        var tokenCache = TokenCache(store: TokenStore(backend: own), lockDirectory: dir.path)
+        tokenCache.arkFileCache = cache
+        XCTAssertEqual(try tokenCache.get(profile: profile, authority: nil).token.unsafeString(), "eyJhbGciOiJSUzI1NiJ9.file-token.sig")
+        XCTAssertNotNil(try TokenStore(backend: own).load(TokenKey(serviceName: "isp", postfix: "carol@example.cyberark.cloud", account: "ark-file")))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).sorted(), before)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/keyring")), keyringBytes)
+
+        // A tampered file fails Ark's own integrity check and is ignored.
+        var tampered = keyringBytes
+        tampered[tampered.count / 2] ^= 0x01
+        try tampered.write(to: URL(fileURLWithPath: folder + "/keyring"))
+        XCTAssertNil(cache.load(service: "isp-carol@example.cyberark.cloud", account: "ark-file"))
+    }
 }
