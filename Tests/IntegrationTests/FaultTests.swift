@@ -26,12 +26,6 @@ struct FetchCase: CustomStringConvertible, @unchecked Sendable {
 
     var path: String { TestPaths.binary(tool) }
 
-    /// False while the tool is still a placeholder on this branch (it prints "not yet").
-    var landed: Bool {
-        guard let r = try? ToolRunner.run(path, [], environment: ["PATH": "/usr/bin:/bin", "SWIFT_BACKTRACE": "enable=no"], timeout: 20) else { return false }
-        return !r.stdoutText.hasPrefix("not yet")
-    }
-
     /// Every tool that fetches from the appliance, each over the same secret `demo-db` where it can.
     static let all: [FetchCase] = [
         FetchCase(tool: "sg-secret", args: ["sg:demo-db"], stdin: nil, secret: "demo-db",
@@ -43,25 +37,17 @@ struct FetchCase: CustomStringConvertible, @unchecked Sendable {
                   faultPath: "/RSTS", idempotent: false),
         FetchCase(tool: "sg-secret", args: ["sg:token/cert"], stdin: nil, secret: "token/cert", expect: { _ in "" },
                   faultPath: "/RSTS", idempotent: false),
-    ] + FetchCase.landing
-
-    /// Tools whose branches land later (git-credential-sg, sg-askpass, sg-ssh-key) add their cases here.
-    static var landing: [FetchCase] {
-        [
-            FetchCase(tool: "git-credential-sg", args: ["get"],
-                      stdin: Data("protocol=https\nhost=git.sim.example\npath=team/repo.git\n\n".utf8), secret: "git-team",
-                      expect: { "password=" + $0.passwords["git-team"]! + "\n" }),
-            // ssh's password prompt, mapped by the `ssh.passwords` rule FaultHarness.config adds.
-            FetchCase(tool: "sg-askpass", args: ["dbadmin@db.sim.example's password: "], stdin: nil, secret: "demo-db",
-                      expect: { $0.passwords["demo-db"]! + "\n" }),
-            FetchCase(tool: "sg-ssh-key", args: ["print", "ssh-ed25519"], stdin: nil, secret: "ssh-ed25519",
-                      expect: { _ in "-----BEGIN OPENSSH PRIVATE KEY-----" }),
-            FetchCase(tool: "sg-ssh-key", args: ["public", "--fingerprint", "ssh-ecdsa"], stdin: nil, secret: "ssh-ecdsa",
-                      expect: { _ in "SHA256:" }),
-        ]
-    }
-
-    static var landedCases: [FetchCase] { all.filter(\.landed) }
+        FetchCase(tool: "git-credential-sg", args: ["get"],
+                  stdin: Data("protocol=https\nhost=git.sim.example\npath=team/repo.git\n\n".utf8), secret: "git-team",
+                  expect: { "password=" + $0.passwords["git-team"]! + "\n" }),
+        // ssh's password prompt, mapped by the `ssh.passwords` rule FaultHarness.config adds.
+        FetchCase(tool: "sg-askpass", args: ["dbadmin@db.sim.example's password: "], stdin: nil, secret: "demo-db",
+                  expect: { $0.passwords["demo-db"]! + "\n" }),
+        FetchCase(tool: "sg-ssh-key", args: ["print", "ssh-ed25519"], stdin: nil, secret: "ssh-ed25519",
+                  expect: { _ in "-----BEGIN OPENSSH PRIVATE KEY-----" }),
+        FetchCase(tool: "sg-ssh-key", args: ["public", "--fingerprint", "ssh-ecdsa"], stdin: nil, secret: "ssh-ecdsa",
+                  expect: { _ in "SHA256:" }),
+    ]
 }
 
 /// A sim shared by the fault and leak tests, with helpers to write derived configs and run tools.
@@ -115,18 +101,7 @@ final class FaultHarness: @unchecked Sendable {
     var live: String { "127.0.0.1:\(ready.port)" }
 
     /// A loopback port nothing listens on (bound then closed).
-    static func deadPort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
+    static func deadPort() -> Int { LoopbackPort.unused() }
 
     func fault(_ json: [String: Any]) throws {
         let r = try sim.admin("/admin/fault", json: json)
@@ -182,7 +157,7 @@ final class FaultTests: XCTestCase {
     }
 
     override func setUpWithError() throws {
-        try XCTSkipIf(Self.shared == nil, "sg-sim did not start")
+        guard Self.shared != nil else { throw SimulatorError.timeout("sg-sim did not start") }
         h.reset()
     }
 
@@ -191,7 +166,7 @@ final class FaultTests: XCTestCase {
         super.tearDown()
     }
 
-    var cases: [FetchCase] { FetchCase.landedCases }
+    var cases: [FetchCase] { FetchCase.all }
 
     // MARK: assertions
 
@@ -347,7 +322,6 @@ final class FaultTests: XCTestCase {
 
     /// `sg-ssh-key fetch -o FILE` under faults: on failure no FILE, no .pub, no temporary file; on success both, 0600.
     func testKeyFetchToFileLeavesNoPartialFile() throws {
-        try XCTSkipUnless(FetchCase.landing.contains { $0.tool == "sg-ssh-key" && $0.landed }, "sg-ssh-key has not landed")
         let config = try h.config(timeouts: (connect: 1, total: 3))
         let faults: [[String: Any]] = [["reset": true, "count": 50, "path": "/service/a2a"],
                                        ["delayMs": 8000, "count": 20, "path": "/service/a2a"],
@@ -406,7 +380,7 @@ final class KeyringFaultTests: XCTestCase {
     }
 
     override func setUpWithError() throws {
-        try XCTSkipIf(FaultTests.shared == nil, "sg-sim did not start")
+        guard FaultTests.shared != nil else { throw SimulatorError.timeout("sg-sim did not start") }
     }
 
     /// ArkToken JSON as sg and ark-sdk-python store it (docs/keyring.md), expiring `in` seconds from now.

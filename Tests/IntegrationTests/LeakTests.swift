@@ -29,7 +29,7 @@ final class LeakTests: XCTestCase {
     }
 
     override func setUpWithError() throws {
-        try XCTSkipIf(Self.shared == nil, "sg-sim did not start")
+        guard Self.shared != nil else { throw SimulatorError.timeout("sg-sim did not start") }
         h.reset()
         check = LeakCheck(simulator: h.ready)
         home = try h.home(self)
@@ -200,9 +200,6 @@ final class LeakTests: XCTestCase {
     // MARK: git-credential-sg
 
     func testGitCredentialHelper() throws {
-        guard FetchCase.landing.first(where: { $0.tool == "git-credential-sg" })?.landed == true else {
-            throw XCTSkip("git-credential-sg has not landed")
-        }
         let mapped = Data("protocol=https\nhost=git.sim.example\npath=team/repo.git\n\n".utf8)
         let get = try run("git-credential-sg", ["get"], stdin: mapped, answers: [pw("git-team")])
         XCTAssertEqual(get.status, 0, get.stderrText)
@@ -227,7 +224,6 @@ final class LeakTests: XCTestCase {
     // MARK: sg-askpass, sg-ssh-key
 
     func testSSHTools() throws {
-        try XCTSkipUnless(FetchCase.landing.contains { $0.tool == "sg-ssh-key" && $0.landed }, "sg-ssh-key has not landed")
         let config = try h.config()   // adds ssh.passwords: dbadmin@*.sim.example -> demo-db
         let e = env(config: config)
         let answered = try run("sg-askpass", ["dbadmin@db.sim.example's password: "], env: e, answers: [pw("demo-db")])
