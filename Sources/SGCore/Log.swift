@@ -49,10 +49,9 @@ struct StderrLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
-             source: String, file: String, function: String, line: UInt) {
-        var text = "\(tool): \(level == .warning ? "warning" : level.rawValue): \(message)"
-        let merged = metadata.merging(explicit ?? [:]) { $1 }
+    func log(event: LogEvent) {
+        var text = "\(tool): \(event.level == .warning ? "warning" : event.level.rawValue): \(event.message)"
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
         for (k, v) in merged.sorted(by: { $0.key < $1.key }) { text += " \(k)=\(v)" }
         text += "\n"
         Stderr.write(text)
