@@ -141,31 +141,34 @@ func stderrLines(_ r: ToolRun) -> [String] {
     r.stderrText.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
 }
 
-final class FaultTests: XCTestCase {
+/// A test class with one `FaultHarness` (a sim and config helpers) for all its tests; faults,
+/// A2A state and the request log are reset before and after each test.
+class HarnessCase: XCTestCase {
     nonisolated(unsafe) static var shared: FaultHarness?
-    var h: FaultHarness { Self.shared! }
+    var h: FaultHarness { HarnessCase.shared! }
 
     override class func setUp() {
         super.setUp()
-        shared = try? FaultHarness()
+        HarnessCase.shared = try? FaultHarness()
     }
 
     override class func tearDown() {
-        shared?.sim.stop()
-        shared = nil
+        HarnessCase.shared?.sim.stop()
+        HarnessCase.shared = nil
         super.tearDown()
     }
 
     override func setUpWithError() throws {
-        guard Self.shared != nil else { throw SimulatorError.timeout("sg-sim did not start") }
+        guard HarnessCase.shared != nil else { throw SimulatorError.timeout("sg-sim did not start") }
         h.reset()
     }
 
-    override func tearDown() {
-        Self.shared?.reset()
-        super.tearDown()
+    override func tearDownWithError() throws {
+        HarnessCase.shared?.reset()
     }
+}
 
+final class FaultTests: HarnessCase {
     var cases: [FetchCase] { FetchCase.all }
 
     // MARK: assertions
@@ -371,18 +374,7 @@ final class FaultTests: XCTestCase {
 /// Token cache faults, through `sg-token` (and every tool that reads `sg:token/PROFILE`): locked
 /// keyring, no session bus, no Secret Service, corrupt cache file, token expired between calls,
 /// concurrent readers.
-final class KeyringFaultTests: XCTestCase {
-    var h: FaultHarness { FaultTests.shared! }
-
-    override class func setUp() {
-        super.setUp()
-        if FaultTests.shared == nil { FaultTests.shared = try? FaultHarness() }
-    }
-
-    override func setUpWithError() throws {
-        guard FaultTests.shared != nil else { throw SimulatorError.timeout("sg-sim did not start") }
-    }
-
+final class KeyringFaultTests: HarnessCase {
     /// ArkToken JSON as sg and ark-sdk-python store it (docs/keyring.md), expiring `in` seconds from now.
     static func tokenJSON(_ token: String, expiresIn seconds: TimeInterval) -> String {
         let f = DateFormatter()

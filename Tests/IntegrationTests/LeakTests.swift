@@ -10,27 +10,13 @@ import Glibc
 /// answer a tool exists to print), in any file a tool wrote under the test HOME, state and runtime
 /// folders, or in the argv/environment of a child (sg-exec's, through `LeakCheck.childProbe`).
 /// Files holding secrets must be 0600 and their folders 0700.
-final class LeakTests: XCTestCase {
-    nonisolated(unsafe) static var shared: FaultHarness?
-    var h: FaultHarness { Self.shared! }
+final class LeakTests: HarnessCase {
     var check: LeakCheck!
     var home: URL!
     var started: Date!
 
-    override class func setUp() {
-        super.setUp()
-        shared = try? FaultHarness()
-    }
-
-    override class func tearDown() {
-        shared?.sim.stop()
-        shared = nil
-        super.tearDown()
-    }
-
     override func setUpWithError() throws {
-        guard Self.shared != nil else { throw SimulatorError.timeout("sg-sim did not start") }
-        h.reset()
+        try super.setUpWithError()
         check = LeakCheck(simulator: h.ready)
         home = try h.home(self)
         started = Date()
@@ -42,7 +28,7 @@ final class LeakTests: XCTestCase {
         XCTAssertEqual(check.checkFiles(under: home, since: started.addingTimeInterval(-5)), [], "files written under HOME")
         XCTAssertEqual(Self.modeProblems(under: home.appendingPathComponent(".local/state/sg")), [])
         XCTAssertEqual(Self.modeProblems(under: home.appendingPathComponent("run/sg")), [])
-        Self.shared?.reset()
+        try super.tearDownWithError()
     }
 
     /// Files not 0600 (or stricter) and folders not 0700 under `dir` (nothing if it does not exist).
