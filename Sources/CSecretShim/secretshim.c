@@ -252,6 +252,13 @@ static GHashTable *make_attributes(const char *const *attributes) {
 }
 
 /* The libsecret service singleton with a session open; caller holds call_lock. */
+/* The one error path of a call run under the watchdog: a timeout when the watchdog fired, else
+ * the call's own GError. */
+static void fail_call(GError *e, int fired, int timeout_ms, const char *what, sgsecret_error *err) {
+    if (fired) { if (e) fn.error_free(e); fail_timeout(err, timeout_ms, what); }
+    else take_gerror(err, e);
+}
+
 static SecretService *get_service(int timeout_ms, sgsecret_error *err) {
     if (service) return service;
     watchdog w;
@@ -260,8 +267,7 @@ static SecretService *get_service(int timeout_ms, sgsecret_error *err) {
     SecretService *s = fn.service_get_sync(SECRET_SERVICE_OPEN_SESSION, w.cancellable, &e);
     int fired = watchdog_stop(&w);
     if (!s) {
-        if (fired) { if (e) fn.error_free(e); fail_timeout(err, timeout_ms, "the Secret Service"); }
-        else take_gerror(err, e);
+        fail_call(e, fired, timeout_ms, "the Secret Service", err);
         return NULL;
     }
     service = s;
@@ -282,8 +288,7 @@ int sgsecret_probe(int timeout_ms, sgsecret_error *err) {
     GDBusConnection *bus = fn.bus_get_sync(G_BUS_TYPE_SESSION, w.cancellable, &e);
     int fired = watchdog_stop(&w);
     if (!bus) {
-        if (fired) { if (e) fn.error_free(e); fail_timeout(err, timeout_ms, "the session bus"); }
-        else take_gerror(err, e);
+        fail_call(e, fired, timeout_ms, "the session bus", err);
         END(-1);
     }
     int rc = 0;
@@ -329,8 +334,7 @@ int sgsecret_store(const char *collection, const char *label, const char *const 
     fn.value_unref(value);   /* libsecret wipes the secret's memory */
     fn.hash_table_unref(attrs);
     if (!ok) {
-        if (fired) { if (e) fn.error_free(e); fail_timeout(err, timeout_ms, "the Secret Service"); }
-        else take_gerror(err, e);
+        fail_call(e, fired, timeout_ms, "the Secret Service", err);
         END(-1);
     }
     END(0);
@@ -361,8 +365,7 @@ int sgsecret_search(const char *const *attributes, int load_secrets, int timeout
     int fired = watchdog_stop(&w);
     fn.hash_table_unref(attrs);
     if (!items && e) {
-        if (fired) { fn.error_free(e); fail_timeout(err, timeout_ms, "the Secret Service"); }
-        else take_gerror(err, e);
+        fail_call(e, fired, timeout_ms, "the Secret Service", err);
         END(-1);
     }
     int count = 0;
@@ -404,8 +407,7 @@ int sgsecret_clear(const char *const *attributes, int timeout_ms, sgsecret_error
     int fired = watchdog_stop(&w);
     fn.hash_table_unref(attrs);
     if (e) {
-        if (fired) { fn.error_free(e); fail_timeout(err, timeout_ms, "the Secret Service"); }
-        else take_gerror(err, e);
+        fail_call(e, fired, timeout_ms, "the Secret Service", err);
         END(-1);
     }
     END(removed ? 1 : 0);
@@ -423,8 +425,7 @@ int sgsecret_collection_locked(const char *alias, int timeout_ms, sgsecret_error
     int fired = watchdog_stop(&w);
     if (!c) {
         if (!e) END(2);
-        if (fired) { fn.error_free(e); fail_timeout(err, timeout_ms, "the Secret Service"); }
-        else take_gerror(err, e);
+        fail_call(e, fired, timeout_ms, "the Secret Service", err);
         END(-1);
     }
     int locked = fn.collection_get_locked(c) ? 1 : 0;
