@@ -298,9 +298,11 @@ final class SGExecTests: XCTestCase {
         let marker = tmp.appendingPathComponent("marker")
         // perl counts every delivery of a signal (its deferred handlers run once per arrival).
         let child = #"$SIG{INT} = sub { open(my $f, ">>", $ARGV[0]); print $f "int\n"; close($f) }; open(my $r, ">", $ARGV[1]); print $r "ready\n"; close($r); select(undef, undef, undef, 0.1) for 1..20; exit 3"#
-        let inner = "'\(TestPaths.binary("sg-exec"))' --mask -e A=sg:demo-db -- /usr/bin/perl -e '\(child.replacingOccurrences(of: "'", with: "'\\''"))' '\(marker.path)' '\(ready.path)'"
+        // `exec`: script(1) runs its command with $SHELL -c; dash (CI's shell) would stay between
+        // the terminal and sg-exec, and die of the ^C itself.
+        let inner = "exec '\(TestPaths.binary("sg-exec"))' --mask -e A=sg:demo-db -- /usr/bin/perl -e '\(child.replacingOccurrences(of: "'", with: "'\\''"))' '\(marker.path)' '\(ready.path)'"
         let outer = #"(i=0; while [ ! -s "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; printf '\003'; sleep 2) | script -qec "$2" /dev/null"#
-        let r = finish(try start(["-c", outer, "sh", ready.path, inner], executable: "/bin/sh"))
+        let r = finish(try start(["-c", outer, "sh", ready.path, inner], env: ["SHELL": "/bin/sh"], executable: "/bin/sh"))
         XCTAssertEqual(r.status, 3, r.stdout + r.stderr)
         XCTAssertEqual(try String(contentsOf: marker, encoding: .utf8), "int\n", "one SIGINT, from the terminal")
     }
