@@ -23,7 +23,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
@@ -33,14 +32,15 @@ let package = Package(
         // ---- C: system libraries and shims ------------------------------------------------
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1",
+                       providers: [.apt(["libyaml-dev"])]),
         .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "CSecretShim", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "CSGSys"),
 
         // ---- Swift modules ------------------------------------------------------------------
         .target(name: "SGCore", dependencies: [
-            "CSGSys",
-            .product(name: "Yams", package: "Yams"),
+            "CSGSys", "CYAML",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "SystemPackage", package: "swift-system"),
         ], swiftSettings: strict),
@@ -51,7 +51,6 @@ let package = Package(
         .target(name: "SGSSH", dependencies: ["SGCore", "COpenSSL"], swiftSettings: strict),
         .target(name: "SGResolver", dependencies: [
             "SGCore", "SGTransport", "SGSafeguard", "SGIdentity", "SGKeyring", "SGSSH", "CSGSys",
-            .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),
 
         .target(name: "SGCommand", dependencies: [

@@ -1,4 +1,3 @@
-import Yams
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -84,10 +83,10 @@ extension KeyringConfig {
 
 /// A YAML node with the file it came from, for error messages.
 struct YNode {
-    let node: Node
+    let node: YAMLNode
     let file: String
 
-    var line: Int { node.mark?.line ?? 0 }
+    var line: Int { node.line }
 
     func error(_ message: String) -> SGError {
         .config("\(file):\(line): \(message)")
@@ -95,12 +94,11 @@ struct YNode {
 
     /// A mapping whose keys must all be in `allowed`.
     func mapping(_ what: String, allowed: Set<String>) throws -> [(key: String, value: YNode)] {
-        guard case .mapping(let m) = node else { throw error("\(what) must be a mapping") }
+        guard case .mapping(let m) = node.kind else { throw error("\(what) must be a mapping") }
         var seen: Set<String> = []
         var out: [(key: String, value: YNode)] = []
         for (k, v) in m {
-            guard case .scalar(let s) = k else { throw YNode(node: k, file: file).error("keys must be plain words") }
-            let key = s.string
+            guard case .scalar(let key) = k.kind else { throw YNode(node: k, file: file).error("keys must be plain words") }
             if !allowed.isEmpty && !allowed.contains(key) {
                 throw YNode(node: k, file: file).error("unknown key '\(key)' in \(what) (allowed: \(allowed.sorted().joined(separator: ", ")))")
             }
@@ -116,8 +114,8 @@ struct YNode {
     }
 
     func string(_ what: String) throws -> String {
-        guard case .scalar(let s) = node else { throw error("\(what) must be a single value") }
-        return s.string
+        guard case .scalar(let s) = node.kind else { throw error("\(what) must be a single value") }
+        return s
     }
 
     func int(_ what: String, range: ClosedRange<Int>) throws -> Int {
@@ -141,7 +139,7 @@ struct YNode {
     }
 
     func list(_ what: String) throws -> [YNode] {
-        switch node {
+        switch node.kind {
         case .sequence(let s): return s.map { YNode(node: $0, file: file) }
         case .scalar: return [self]
         default: throw error("\(what) must be a list")
@@ -166,12 +164,11 @@ struct ConfigParser {
     mutating func parse(_ text: String) throws -> Config {
         var config = Config()
         config.files = [file]
-        let root: Node?
+        let root: YAMLNode?
         do {
-            root = try Yams.compose(yaml: text, .basic)
-        } catch let e as YamlError {
-            let first = "\(e)".split(separator: "\n").first.map(String.init) ?? "invalid YAML"
-            throw SGError.config("\(file): \(first)")
+            root = try YAML.compose(text)
+        } catch {
+            throw SGError.config("\(file): \(error)")
         }
         guard let root else { throw SGError.config("\(file): empty file; it needs at least 'version: 1'") }
         let top = YNode(node: root, file: file)
@@ -218,7 +215,7 @@ struct ConfigParser {
     }
 
     mutating func source(_ node: YNode, _ what: String) throws -> SecretSource {
-        if case .scalar = node.node {
+        if case .scalar = node.node.kind {
             holdsInlineSecrets = true
             return .literal(SecretBytes(string: try node.string(what)))
         }

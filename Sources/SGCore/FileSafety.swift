@@ -1,4 +1,3 @@
-import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -83,6 +82,6 @@ public enum FileSafety {
 public func shellQuote(_ s: String) -> String {
     let safe = s.allSatisfy { $0.isLetter || $0.isNumber || "/._-~+:@%=,".contains($0) }
     if safe && !s.isEmpty { return s }
-    return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    return "'" + s.replacingAll("'", with: "'\\''") + "'"
 }
 

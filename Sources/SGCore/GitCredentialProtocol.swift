@@ -132,7 +132,7 @@ public struct GitCredential: Sendable {
 
     /// Parses `proto://[user[:pass]@]host[:port][/path]` as git's `credential_from_url` does.
     mutating func applyURL(_ url: String) throws {
-        guard let sep = url.range(of: "://") else {
+        guard let sep = url.firstRange(of: "://") else {
             throw SGError.malformedInput("url= value has no scheme (expected proto://host/path)")
         }
         self.protocol = String(url[..<sep.lowerBound])

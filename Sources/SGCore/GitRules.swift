@@ -14,7 +14,7 @@ public struct GitRules: Sendable {
 
         /// Parses `scheme://host[:port][/path]` (no user info, query or fragment).
         public init?(url: String) {
-            guard let sep = url.range(of: "://") else { return nil }
+            guard let sep = url.firstRange(of: "://") else { return nil }
             scheme = url[..<sep.lowerBound].lowercased()
             let rest = url[sep.upperBound...]
             let slash = rest.firstIndex(of: "/") ?? rest.endIndex

@@ -1,4 +1,3 @@
-import Foundation
 import CSGSys
 #if canImport(Glibc)
 import Glibc
@@ -25,7 +24,7 @@ public enum Subprocess {
         var pid: pid_t = 0
         let cArgs = argv.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
-        let env = environment ?? ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
+        let env = environment ?? Environment.current.map { "\($0.key)=\($0.value)" }
         let cEnv = env.map { strdup($0) } + [nil]
         defer { cEnv.forEach { free($0) } }
         let rc = posix_spawnp(&pid, argv[0], &actions, nil, cArgs, cEnv)

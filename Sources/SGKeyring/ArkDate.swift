@@ -1,4 +1,3 @@
-import Foundation
 import SGCore
 #if canImport(Glibc)
 import Glibc
@@ -14,7 +13,7 @@ import Glibc
 /// (`.replace(tzinfo=None)`); sg honours it. The two agree for every value either SDK writes.
 public enum ArkDate {
     /// Parses a JSON `expires_in` value; nil for a value pydantic would reject.
-    public static func parse(_ value: JSONValue) -> Date? {
+    public static func parse(_ value: JSONValue) -> Instant? {
         switch value {
         case .number(let n): return Double(n).flatMap(fromEpoch)
         case .string(let s): return parse(s.unsafeString())
@@ -25,14 +24,14 @@ public enum ArkDate {
     /// Years 1 to 9999, as Python's datetime (pydantic rejects epochs outside them).
     static let epochRange: ClosedRange<Double> = -62_135_596_800 ... 253_402_300_799
 
-    static func fromEpoch(_ x: Double) -> Date? {
+    static func fromEpoch(_ x: Double) -> Instant? {
         let seconds = abs(x) > 2e10 ? x / 1000 : x
         // 1e308 or -1e308 would make format() trap converting to Int; pydantic refuses them too.
         guard seconds.isFinite, epochRange.contains(seconds) else { return nil }
-        return Date(timeIntervalSince1970: seconds)
+        return Instant(timeIntervalSince1970: seconds)
     }
 
-    public static func parse(_ text: String) -> Date? {
+    public static func parse(_ text: String) -> Instant? {
         let s = Array(text.utf8)
         if !s.isEmpty, s.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x2D }),
            s.contains(where: { $0 >= 0x30 && $0 <= 0x39 }), !(s.count >= 10 && s[4] == 0x2D),
@@ -98,11 +97,11 @@ public enum ArkDate {
             t.tm_isdst = -1
             seconds = Int(mktime(&t))
         }
-        return Date(timeIntervalSince1970: Double(seconds) + Double(micro) / 1e6)
+        return Instant(timeIntervalSince1970: Double(seconds) + Double(micro) / 1e6)
     }
 
     /// Naive local ISO-8601 as pydantic writes a naive datetime: `.ffffff` only when non-zero.
-    public static func format(_ date: Date) -> String {
+    public static func format(_ date: Instant) -> String {
         let clamped = min(max(date.timeIntervalSince1970, epochRange.lowerBound), epochRange.upperBound)
         let total = (clamped * 1e6).rounded()
         var secs = Int(floor(total / 1e6))

@@ -1,5 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import COpenSSL
-import Foundation
 import SGCore
 
 /// The ark SDK's own file cache (its `BasicKeyring`, reference/ark-keyring.md §2), read-only, so
@@ -34,7 +36,7 @@ public struct ArkFileCache: Sendable {
         let dataPath = folder + "/keyring"
         guard FileSafety.exists(dataPath), let text = try? FileSafety.readBytes(dataPath),
               let mac = try? FileSafety.readBytes(folder + "/mac") else { return nil }
-        guard String(decoding: mac, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == Self.sha256Hex(text) else {
+        guard String(decoding: mac, as: UTF8.self).trimmingASCIIWhitespace() == Self.sha256Hex(text) else {
             Log.logger.warning("ignoring the ark SDK's file cache \(dataPath): it fails its own integrity check")
             return nil
         }
@@ -59,6 +61,7 @@ public struct ArkFileCache: Sendable {
     static func sha256Hex(_ bytes: [UInt8]) -> String {
         var digest = [UInt8](repeating: 0, count: 32)
         _ = bytes.withUnsafeBufferPointer { SHA256($0.baseAddress, $0.count, &digest) }
-        return digest.map { String(format: "%02x", $0) }.joined()
+        let hex = Array("0123456789abcdef".utf8)
+        return String(decoding: digest.flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 15)]] }, as: UTF8.self)
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import SGCore
 
 /// `ArkTokenType` of ark-sdk-python, with its string values.
@@ -37,7 +36,7 @@ public struct ArkToken: Sendable {
     public var endpoint: String?
     public var tokenType: ArkTokenType
     public var authMethod: ArkAuthMethod?
-    public var expiresIn: Date?
+    public var expiresIn: Instant?
     public var refreshToken: SecretBytes?
     /// Free-form metadata (Ark keeps `env` and a pickled cookie jar here), kept as written.
     public var metadata: [(String, JSONValue)]
@@ -45,7 +44,7 @@ public struct ArkToken: Sendable {
 
     public init(token: SecretBytes, username: String? = nil, endpoint: String? = nil,
                 tokenType: ArkTokenType = .jwt, authMethod: ArkAuthMethod? = nil,
-                expiresIn: Date? = nil, refreshToken: SecretBytes? = nil,
+                expiresIn: Instant? = nil, refreshToken: SecretBytes? = nil,
                 metadata: [(String, JSONValue)] = [], originVerify: String? = nil) {
         self.token = token
         self.username = username
@@ -104,7 +103,7 @@ public struct ArkToken: Sendable {
             guard case .string(let s) = v, let m = ArkAuthMethod(rawValue: s.unsafeString()) else { throw Invalid(reason: "unknown auth_method") }
             authMethod = m
         }
-        var expires: Date? = nil
+        var expires: Instant? = nil
         if let v = field("expires_in"), !v.isNull {
             guard let d = ArkDate.parse(v) else { throw Invalid(reason: "expires_in is not a datetime") }
             expires = d
@@ -148,7 +147,7 @@ public struct ArkToken: Sendable {
     public var hasRefreshToken: Bool { !(refreshToken?.isEmpty ?? true) }
 
     /// Is the token usable for at least `margin` more seconds (no expiry: yes)?
-    public func isValid(at now: Date = Date(), margin: TimeInterval = ArkExpiry.graceSeconds) -> Bool {
+    public func isValid(at now: Instant = Instant.now, margin: Double = ArkExpiry.graceSeconds) -> Bool {
         guard let expiresIn else { return true }
         return expiresIn.timeIntervalSince(now) > margin
     }
@@ -164,14 +163,14 @@ extension ArkToken: CustomStringConvertible {
 /// The expiry rules of `ArkKeyring.load_token` (reference/ark-keyring.md §1.6).
 public enum ArkExpiry {
     /// `DEFAULT_EXPIRATION_GRACE_DELTA_SECONDS`
-    public static let graceSeconds: TimeInterval = 60
+    public static let graceSeconds: Double = 60
     /// `MAX_KEYRING_RECORD_TIME_HOURS`
-    public static let maxRecordSeconds: TimeInterval = 12 * 3600
+    public static let maxRecordSeconds: Double = 12 * 3600
 
     public enum Verdict: Equatable, Sendable { case keep, delete }
 
     /// What `load_token` does with a stored token at `now`.
-    public static func verdict(for token: ArkToken, at now: Date = Date()) -> Verdict {
+    public static func verdict(for token: ArkToken, at now: Instant = Instant.now) -> Verdict {
         guard let expires = token.expiresIn else { return .keep }
         if !token.hasRefreshToken, token.tokenType != .internal,
            expires.addingTimeInterval(-graceSeconds) < now {

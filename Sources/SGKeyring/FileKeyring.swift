@@ -1,4 +1,3 @@
-import Foundation
 import SGCore
 #if canImport(Glibc)
 import Glibc
@@ -138,21 +137,21 @@ public final class FileKeyring: KeyringBackend, @unchecked Sendable {
         /// Authenticated with the data, so the header cannot be swapped.
         var aad: [UInt8] {
             var s = "\(FileKeyring.format)/\(FileKeyring.version)/\(kdf)"
-            if kdf == "scrypt" { s += "/\(Data(salt).base64EncodedString())/\(scrypt.n)/\(scrypt.r)/\(scrypt.p)" }
+            if kdf == "scrypt" { s += "/\(Base64.encode(salt))/\(scrypt.n)/\(scrypt.r)/\(scrypt.p)" }
             return Array(s.utf8)
         }
 
         func serialized() -> [UInt8] {
             var kdfObject: [(String, JSONValue)] = [("name", .text(kdf))]
             if kdf == "scrypt" {
-                kdfObject += [("salt", .text(Data(salt).base64EncodedString())), ("n", .number(String(scrypt.n))),
+                kdfObject += [("salt", .text(Base64.encode(salt))), ("n", .number(String(scrypt.n))),
                               ("r", .number(String(scrypt.r))), ("p", .number(String(scrypt.p)))]
             }
             let doc = JSONValue.object([
                 ("format", .text(FileKeyring.format)), ("version", .number(String(FileKeyring.version))),
                 ("kdf", .object(kdfObject)),
-                ("nonce", .text(Data(nonce).base64EncodedString())),
-                ("data", .text(Data(sealed).base64EncodedString())),
+                ("nonce", .text(Base64.encode(nonce))),
+                ("data", .text(Base64.encode(sealed))),
             ])
             return doc.serialized().unsafeArray() + [0x0A]
         }
@@ -162,13 +161,13 @@ public final class FileKeyring: KeyringBackend, @unchecked Sendable {
                   doc["format"]?.text == FileKeyring.format,
                   case .number(let v)? = doc["version"], v == String(FileKeyring.version),
                   let kdfDoc = doc["kdf"], let kdf = kdfDoc["name"]?.text,
-                  let nonce = doc["nonce"]?.text.flatMap({ Data(base64Encoded: $0) }),
-                  let sealed = doc["data"]?.text.flatMap({ Data(base64Encoded: $0) }) else { return nil }
+                  let nonce = doc["nonce"]?.text.flatMap({ Base64.decode($0) }),
+                  let sealed = doc["data"]?.text.flatMap({ Base64.decode($0) }) else { return nil }
             var env = Envelope(kdf: kdf, nonce: Array(nonce), sealed: Array(sealed))
             switch kdf {
             case "key-file": break
             case "scrypt":
-                guard let salt = kdfDoc["salt"]?.text.flatMap({ Data(base64Encoded: $0) }),
+                guard let salt = kdfDoc["salt"]?.text.flatMap({ Base64.decode($0) }),
                       case .number(let n)? = kdfDoc["n"], case .number(let r)? = kdfDoc["r"], case .number(let p)? = kdfDoc["p"],
                       let nn = UInt64(n), let rr = UInt64(r), let pp = UInt64(p) else { return nil }
                 env.salt = Array(salt)
@@ -289,7 +288,11 @@ public final class FileKeyring: KeyringBackend, @unchecked Sendable {
         var t = tm()
         var now = time(nil)
         gmtime_r(&now, &t)
-        let stamp = String(format: "%04d%02d%02dT%02d%02d%02dZ", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec)
+        func pad(_ v: Int32, _ n: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, n - s.count)) + s
+        }
+        let stamp = pad(t.tm_year + 1900, 4) + pad(t.tm_mon + 1, 2) + pad(t.tm_mday, 2) + "T" + pad(t.tm_hour, 2) + pad(t.tm_min, 2) + pad(t.tm_sec, 2) + "Z"
         var target = "\(dataPath).corrupt-\(stamp)"
         if FileSafety.exists(target) { target += "-\(getpid())" }
         let moved = rename(dataPath, target) == 0

@@ -112,7 +112,7 @@ enum PrivateFiles {
     static func read(_ path: String) throws -> [UInt8]? {
         guard FileSafety.exists(path) else { return nil }
         do { return try FileSafety.readBytes(path) } catch let e as SGError {
-            throw SGError.io(e.message.replacingOccurrences(of: "config: ", with: ""))
+            throw SGError.io(e.message.replacingAll("config: ", with: ""))
         }
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import SGCore
 #if canImport(Glibc)
 import Glibc
@@ -39,7 +38,7 @@ public final class TokenCache {
     /// Seconds a caller waits for another process's login before giving up.
     public var lockTimeout: Double = 120
     /// A token is used only if it is valid for at least this long (Ark's refresh grace).
-    public var margin: TimeInterval = ArkExpiry.graceSeconds
+    public var margin: Double = ArkExpiry.graceSeconds
 
     public init(store: TokenStore, lockDirectory: String) {
         self.store = store

@@ -1,4 +1,3 @@
-import Foundation
 import SGCore
 
 /// What `sg-token status` and `list` show: one row per token item, never a token value.
@@ -8,7 +7,7 @@ public struct TokenReport: Sendable {
         public var kind: String
         public var user: String
         public var endpoint: String
-        public var expires: Date?
+        public var expires: Instant?
         public var state: TokenState
         public var service: String
         public var account: String
@@ -38,7 +37,7 @@ public struct TokenReport: Sendable {
         key.serviceName == TokenKey.safeguardService ? "safeguard" : "cyberark-identity"
     }
 
-    static func row(profile: String, key: TokenKey, entry: TokenStore.Entry, now: Date) -> Row {
+    static func row(profile: String, key: TokenKey, entry: TokenStore.Entry, now: Instant) -> Row {
         var r = Row(profile: profile, kind: kind(key), user: key.postfix, endpoint: "", expires: nil,
                     state: TokenState.of(entry, at: now), service: key.service, account: key.account)
         if case .token(let t) = entry {
@@ -50,7 +49,7 @@ public struct TokenReport: Sendable {
     }
 
     /// Rows for configured profiles (every candidate item, present or not).
-    public static func status(profiles: [Profile], store: TokenStore, now: Date = Date()) throws -> [Row] {
+    public static func status(profiles: [Profile], store: TokenStore, now: Instant = Instant.now) throws -> [Row] {
         var rows: [Row] = []
         for p in profiles.sorted(by: { $0.name < $1.name }) {
             for key in TokenKey.candidates(for: p) {
@@ -63,7 +62,7 @@ public struct TokenReport: Sendable {
     }
 
     /// Rows for every token item in the keyring, named after the profile that uses it when one does.
-    public static func list(profiles: [Profile], store: TokenStore, now: Date = Date()) throws -> [Row] {
+    public static func list(profiles: [Profile], store: TokenStore, now: Instant = Instant.now) throws -> [Row] {
         var owner: [TokenKey: String] = [:]
         for p in profiles { for k in TokenKey.candidates(for: p) { owner[k] = p.name } }
         return try store.list().map { item in
@@ -103,7 +102,7 @@ public struct TokenReport: Sendable {
         var widths = header.map(\.count)
         for row in cells { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }
         for row in [header] + cells {
-            out += row.enumerated().map { i, c in i == row.count - 1 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+            out += row.enumerated().map { i, c in i == row.count - 1 ? c : c + String(repeating: " ", count: max(0, widths[i] - c.count)) }
                 .joined(separator: "  ") + "\n"
         }
         return out

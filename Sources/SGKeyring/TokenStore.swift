@@ -1,4 +1,3 @@
-import Foundation
 import SGCore
 
 /// ArkKeyring's `save_token` / `load_token` over any `KeyringBackend`: the token's JSON under
@@ -12,9 +11,9 @@ import SGCore
 public final class TokenStore: Sendable {
     public let backend: any KeyringBackend
     /// The clock, for tests of the expiry table.
-    let now: @Sendable () -> Date
+    let now: @Sendable () -> Instant
 
-    public init(backend: any KeyringBackend, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(backend: any KeyringBackend, now: @escaping @Sendable () -> Instant = { Instant.now }) {
         self.backend = backend
         self.now = now
     }
@@ -69,7 +68,7 @@ public final class TokenStore: Sendable {
 public enum TokenState: String, Sendable {
     case valid, refreshable, expired, missing, invalid
 
-    public static func of(_ entry: TokenStore.Entry, at now: Date = Date()) -> TokenState {
+    public static func of(_ entry: TokenStore.Entry, at now: Instant = Instant.now) -> TokenState {
         switch entry {
         case .missing: return .missing
         case .invalid: return .invalid

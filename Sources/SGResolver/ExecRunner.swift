@@ -76,22 +76,3 @@ public enum ExecRunner {
                                              masker: masker, originalMask: originalMask, shown: command)
     }
 }
-
-extension String {
-    func replacingAll(_ target: String, with replacement: String) -> String {
-        let t = Array(target.utf8), r = Array(replacement.utf8), s = Array(utf8)
-        guard !t.isEmpty, s.count >= t.count else { return self }
-        var out: [UInt8] = []
-        var i = 0
-        while i < s.count {
-            if i + t.count <= s.count && Array(s[i..<(i + t.count)]) == t {
-                out += r
-                i += t.count
-            } else {
-                out.append(s[i])
-                i += 1
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-}

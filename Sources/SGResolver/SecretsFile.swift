@@ -1,5 +1,4 @@
 import SGCore
-import Yams
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -63,27 +62,27 @@ public enum SecretsFile {
 
     public static func parse(_ text: String, file: String = "secrets.yml", section: String? = nil,
                              defines: [String: String] = [:]) throws -> [SecretsFileEntry] {
-        let root: Node?
+        let root: YAMLNode?
         do {
-            root = try Yams.compose(yaml: text)
+            root = try YAML.compose(text)
         } catch {
-            throw SGError.malformedInput("\(file): not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
+            throw SGError.malformedInput("\(file): not valid YAML: \(error)")
         }
         guard let root else { return [] }
-        func at(_ node: Node) -> String { "\(file):\(node.mark?.line ?? 0)" }
-        guard case .mapping(let top) = root else {
+        func at(_ node: YAMLNode) -> String { "\(file):\(node.line)" }
+        guard case .mapping(let top) = root.kind else {
             throw SGError.malformedInput("\(at(root)): a secrets file is a mapping of VARIABLE: value")
         }
 
-        var ordered: [(key: Node, value: Node)] = []
+        var ordered: [(key: YAMLNode, value: YAMLNode)] = []
         if let section {
-            var sections: [String: (Node, Node.Mapping)] = [:]
+            var sections: [String: (YAMLNode, [(key: YAMLNode, value: YAMLNode)])] = [:]
             for (k, v) in top {
-                guard case .scalar(let name) = k else { throw SGError.malformedInput("\(at(k)): section names are plain words") }
-                guard case .mapping(let m) = v else {
-                    throw SGError.malformedInput("\(at(v)): '\(name.string)' is not a section (with --section, every top-level key is a section)")
+                guard case .scalar(let name) = k.kind else { throw SGError.malformedInput("\(at(k)): section names are plain words") }
+                guard case .mapping(let m) = v.kind else {
+                    throw SGError.malformedInput("\(at(v)): '\(name)' is not a section (with --section, every top-level key is a section)")
                 }
-                sections[name.string] = (k, m)
+                sections[name] = (k, m)
             }
             guard let chosen = sections[section] else {
                 let names = sections.keys.filter { $0 != "common" && $0 != "default" }.sorted()
@@ -100,8 +99,7 @@ public enum SecretsFile {
         var entries: [SecretsFileEntry] = []
         var index: [String: Int] = [:]
         for (k, v) in ordered {
-            guard case .scalar(let keyScalar) = k else { throw SGError.malformedInput("\(at(k)): variable names are plain words") }
-            let name = keyScalar.string
+            guard case .scalar(let name) = k.kind else { throw SGError.malformedInput("\(at(k)): variable names are plain words") }
             guard isValidVariableName(name) else {
                 throw SGError.malformedInput("\(at(k)): '\(name)' is not a valid environment variable name")
             }
@@ -116,13 +114,13 @@ public enum SecretsFile {
         !name.isEmpty && !name.utf8.contains(UInt8(ascii: "=")) && !name.utf8.contains(0)
     }
 
-    static func parseEntry(name: String, node: Node, location: String, defines: [String: String], sectioned: Bool) throws -> SecretsFileEntry {
+    static func parseEntry(name: String, node: YAMLNode, location: String, defines: [String: String], sectioned: Bool) throws -> SecretsFileEntry {
         let raw: String
         let tagText: String
-        switch node {
+        switch node.kind {
         case .scalar(let s):
-            raw = s.tag.description == Tag.Name.null.rawValue ? "" : s.string
-            tagText = s.tag.description
+            raw = node.isNull ? "" : s
+            tagText = node.tag
         case .mapping:
             throw SGError.malformedInput("\(location): \(name) is a mapping; " +
                 (sectioned ? "values are scalars" : "environment sections need --section NAME"))
@@ -226,14 +224,5 @@ public enum SecretsFile {
             i = end
         }
         return String(out)
-    }
-}
-
-extension String {
-    func trimmingASCIIWhitespace() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" || f == "\n" || f == "\r" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" || l == "\n" || l == "\r" { s = s.dropLast() }
-        return String(s)
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import SGCore
 import SGIdentity
 import SGKeyring
@@ -77,7 +76,7 @@ public final class SafeguardAuthority: TokenLoginAuthority, @unchecked Sendable 
         let token = try client.login(method)
         return ArkToken(token: token.token, username: token.username ?? (method == .certificate ? "certificate" : profile.username),
                         endpoint: profile.appliances.first?.baseURL, tokenType: .token, authMethod: .other,
-                        expiresIn: Date(timeIntervalSince1970: token.expiresAt),
+                        expiresIn: Instant(timeIntervalSince1970: token.expiresAt),
                         metadata: [("method", .text(method.rawValue)), ("provider", .text(token.provider ?? ""))])
     }
 
@@ -144,7 +143,7 @@ public final class IdentityAuthority: TokenLoginAuthority, @unchecked Sendable {
     func arkToken(_ t: IdentityToken) -> ArkToken {
         ArkToken(token: t.token, username: t.username, endpoint: t.endpoint, tokenType: .jwt,
                  authMethod: t.authMethod == .identity ? .identity : .identityServiceUser,
-                 expiresIn: Date(timeIntervalSince1970: t.expiresAt), refreshToken: t.refreshToken,
+                 expiresIn: Instant(timeIntervalSince1970: t.expiresAt), refreshToken: t.refreshToken,
                  metadata: t.metadata.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
 

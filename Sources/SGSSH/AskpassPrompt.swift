@@ -114,7 +114,7 @@ public enum AskpassPrompt: Equatable, Sendable {
 
     private static func keyboardInteractive(_ prompt: String) -> AskpassPrompt? {
         let afterParen = prompt.dropFirst()
-        guard let close = afterParen.range(of: ") ") else { return nil }
+        guard let close = afterParen.firstRange(of: ") ") else { return nil }
         guard let (user, host) = userAtHost(String(afterParen[..<close.lowerBound])) else { return nil }
         return .keyboardInteractive(user: user, host: host, prompt: String(afterParen[close.upperBound...]))
     }
@@ -131,7 +131,7 @@ public enum AskpassPrompt: Equatable, Sendable {
     /// The marker must occur exactly once, so a comment cannot smuggle in a second fingerprint.
     private static func agentConfirm(_ p: String) -> AskpassPrompt? {
         let marker = "?\nKey fingerprint "
-        let parts = p.components(separatedBy: marker)
+        let parts = p.split(separator: marker, omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 2 else { return nil }
         let comment = String(parts[0].dropFirst("Allow use of key ".count))
         let tail = parts[1]
@@ -155,7 +155,7 @@ public struct GitURL: Equatable, Sendable {
 
     public init?(_ text: String) {
         guard text.utf8.count <= 2048, !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f || $0 == " " }),
-              let sep = text.range(of: "://") else { return nil }
+              let sep = text.firstRange(of: "://") else { return nil }
         scheme = text[..<sep.lowerBound].lowercased()
         guard !scheme.isEmpty, scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+.-".contains($0)) }) else { return nil }
         let rest = Substring(text[sep.upperBound...])

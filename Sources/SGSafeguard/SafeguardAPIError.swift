@@ -1,4 +1,3 @@
-import Foundation
 import SGCore
 import SGTransport
 
@@ -28,7 +27,7 @@ public struct SafeguardAPIError: Sendable {
                 }
             }
         } else if response.body.count > 0, response.body.count < 300, response.body.isValidUTF8 {
-            let text = response.body.unsafeString().trimmingCharacters(in: .whitespacesAndNewlines)
+            let text = response.body.unsafeString().trimmingASCIIWhitespace()
             if !text.contains("<") { message = text }
         }
         self.code = code

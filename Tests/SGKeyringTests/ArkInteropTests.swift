@@ -70,7 +70,7 @@ final class ArkInteropTests: XCTestCase {
     func testTokenSavedBySgIsReturnedByArkLoadToken() throws {
         let store = TokenStore(backend: SecretServiceKeyring())
         let key = TokenKey(serviceName: "isp", postfix: "bob@example.cyberark.cloud", account: "sg-wrote")
-        let expires = Date().addingTimeInterval(3600)
+        let expires = Instant.now.addingTimeInterval(3600)
         let token = ArkToken(token: SecretBytes(string: "sg-access-token"), username: "bob@example.cyberark.cloud",
                              endpoint: "https://abc1234.id.cyberark.cloud", tokenType: .jwt, authMethod: .identity,
                              expiresIn: expires, refreshToken: SecretBytes(string: "sg-refresh"),
@@ -84,7 +84,7 @@ final class ArkInteropTests: XCTestCase {
     func testExpiredTokenSavedBySgIsDroppedByArkToo() throws {
         let store = TokenStore(backend: SecretServiceKeyring())
         let key = TokenKey(serviceName: "isp", postfix: "carol@example.cyberark.cloud", account: "sg-expired")
-        try store.save(ArkToken(token: SecretBytes(string: "old"), tokenType: .jwt, expiresIn: Date().addingTimeInterval(-30)), for: key)
+        try store.save(ArkToken(token: SecretBytes(string: "old"), tokenType: .jwt, expiresIn: Instant.now.addingTimeInterval(-30)), for: key)
         let loaded = try runArk(["load", "sg-expired", "carol@example.cyberark.cloud"])
         XCTAssertEqual(loaded.stdout.trimmingCharacters(in: .newlines), "NONE", loaded.stderr)
         XCTAssertNil(try SecretServiceKeyring().lookup(service: key.service, account: key.account), "Ark deleted it")

@@ -42,7 +42,7 @@ final class ArkTokenTests: XCTestCase {
     }
 
     func testDatetimeFormsPydanticAccepts() {
-        let utc = Date(timeIntervalSince1970: 1893553445)   // 2030-01-02T03:04:05Z
+        let utc = Instant(timeIntervalSince1970: 1893553445)   // 2030-01-02T03:04:05Z
         XCTAssertEqual(ArkDate.parse(.text("2030-01-02T03:04:05Z")), utc)
         XCTAssertEqual(ArkDate.parse(.text("2030-01-02T05:04:05+02:00")), utc)
         XCTAssertEqual(ArkDate.parse(.text("2030-01-02T05:04:05+0200")), utc)

@@ -33,7 +33,7 @@ final class ExpiryTests: XCTestCase {
         for (i, row) in Self.table.enumerated() {
             let key = TokenKey(serviceName: "isp", postfix: "expiry\(i)@example.com", account: "expiry-test")
             let token = ArkToken(token: SecretBytes(string: "tok-\(i)"), tokenType: row.type,
-                                 expiresIn: row.expires.map { Date().addingTimeInterval($0) },
+                                 expiresIn: row.expires.map { Instant.now.addingTimeInterval($0) },
                                  refreshToken: row.refresh ? SecretBytes(string: "r") : nil)
             try store.save(token, for: key)
             let loaded = try store.load(key)

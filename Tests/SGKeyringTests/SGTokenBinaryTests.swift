@@ -83,7 +83,7 @@ final class SGTokenBinaryTests: XCTestCase {
         let dir = FileKeyring.defaultDirectory(environment: s.environment)
         let token = ArkToken(token: SecretBytes(string: "file-token-value"), username: "alice@example.cyberark.cloud",
                              endpoint: "https://abc1234.id.cyberark.cloud", tokenType: .jwt, authMethod: .identity,
-                             expiresIn: Date().addingTimeInterval(3600))
+                             expiresIn: Instant.now.addingTimeInterval(3600))
         try TokenStore(backend: try FileKeyring(directory: dir, passphrase: nil))
             .save(token, for: TokenKey(serviceName: "isp", postfix: "alice@example.cyberark.cloud", account: "ark"))
         let get = try s.run([sgToken, "get"])

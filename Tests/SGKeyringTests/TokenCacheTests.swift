@@ -38,7 +38,7 @@ final class TokenCacheTests: XCTestCase {
 
     func token(_ value: String, expiresIn seconds: TimeInterval, refresh: String? = nil) -> ArkToken {
         ArkToken(token: SecretBytes(string: value), username: "alice@example.com", tokenType: .jwt, authMethod: .identity,
-                 expiresIn: Date().addingTimeInterval(seconds), refreshToken: refresh.map { SecretBytes(string: $0) })
+                 expiresIn: Instant.now.addingTimeInterval(seconds), refreshToken: refresh.map { SecretBytes(string: $0) })
     }
 
     func testValidCachedTokenIsUsedWithoutTheAuthority() throws {

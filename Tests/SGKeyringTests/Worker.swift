@@ -91,6 +91,6 @@ struct CountingAuthority: TokenAuthority {
         }
         usleep(300_000)
         return ArkToken(token: SecretBytes(string: "login-\(getpid())"), username: "counting@example.com",
-                        tokenType: .jwt, authMethod: .identity, expiresIn: Date().addingTimeInterval(3600))
+                        tokenType: .jwt, authMethod: .identity, expiresIn: Instant.now.addingTimeInterval(3600))
     }
 }
