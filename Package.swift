@@ -30,8 +30,7 @@ let package = Package(
     ],
     targets: [
         // ---- C: system libraries and shims ------------------------------------------------
-        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto",
-                       providers: [.apt(["libssl-dev"])]),
+        .target(name: "COpenSSL", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1",
                        providers: [.apt(["libyaml-dev"])]),
         .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("dl")]),

@@ -155,6 +155,16 @@ final class GitCredentialTests: XCTestCase {
         XCTAssertEqual(direct.stdout.count, 0, "an unmapped host gets no answer")
         XCTAssertEqual(direct.stderr, "")
 
+        // No network and no keyring on this path: neither libcurl, libsecret nor libcrypto is loaded.
+        env.extra["LD_DEBUG"] = "files"
+        let traced = try helper("get", "protocol=http\nhost=127.0.0.1:\(server.port)\n\n")
+        env.extra["LD_DEBUG"] = nil
+        XCTAssertEqual(traced.stdout.count, 0)
+        XCTAssertTrue(traced.stderr.contains("calling init"), "LD_DEBUG works here: \(traced.stderr.prefix(200))")
+        for library in ["libcurl", "libsecret", "libcrypto"] {
+            XCTAssertFalse(traced.stderr.contains(library), "\(library) loaded for an unmapped host")
+        }
+
         let clone = try git(["clone", "-q", server.url("misc/repo.git"), env.home.appendingPathComponent("w").path])
         XCTAssertEqual(clone.status, 0, clone.stderr)
         XCTAssertTrue(try server.log().contains { $0.user == "fallback-user" && $0.status == 200 })
