@@ -99,6 +99,7 @@ let package = Package(
         .testTarget(name: "SGSSHTests", dependencies: ["SGSSH", "SGTestSupport"]),
         .testTarget(name: "SGResolverTests", dependencies: ["SGResolver", "SGTestSupport"]),
         .testTarget(name: "SGSimTests", dependencies: ["SGTestSupport"]),
+        .testTarget(name: "SGCommandTests", dependencies: ["SGCommand"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SGTestSupport"]),
     ]
 )

@@ -12,10 +12,14 @@ public enum Log {
     public static var logger: Logger { Logger(label: "sg") }
 
     /// Installs the stderr handler once; `Tool.run` calls it first.
+    /// A second call (a subcommand's `Tool.run` inside `runTool`) changes nothing.
     public static func bootstrap(tool: String) {
+        guard !bootstrapped.exchange() else { return }
         let level = parseLevel(getenv("SG_LOG").map { String(cString: $0) })
         LoggingSystem.bootstrap { _ in StderrLogHandler(tool: tool, logLevel: level) }
     }
+
+    private static let bootstrapped = OnceFlag()
 
     public static func parseLevel(_ text: String?) -> Logger.Level {
         switch text?.lowercased() {
@@ -70,5 +74,22 @@ public enum Stderr {
                 off += n
             }
         }
+    }
+}
+
+/// Set once, by whichever thread gets there first.
+final class OnceFlag: @unchecked Sendable {
+    private var set = false
+    private var lock = pthread_mutex_t()
+
+    init() { pthread_mutex_init(&lock, nil) }
+
+    /// Sets the flag; returns whether it was already set.
+    func exchange() -> Bool {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        let was = set
+        set = true
+        return was
     }
 }

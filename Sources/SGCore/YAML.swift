@@ -88,7 +88,8 @@ public enum YAML {
 
     private struct Converter {
         let document: UnsafeMutablePointer<yaml_document_t>
-        var open: Set<UnsafeMutablePointer<yaml_node_t>> = []
+        /// The nodes being converted, outermost first (at most `maxDepth`): an alias back into one is a cycle.
+        var open: [UnsafeMutablePointer<yaml_node_t>] = []
         var made = 0
 
         init(document: UnsafeMutablePointer<yaml_document_t>) { self.document = document }
@@ -99,8 +100,9 @@ public enum YAML {
             guard depth < YAML.maxDepth else { throw YAMLError(description: "line \(line): nested deeper than \(YAML.maxDepth) levels") }
             made += 1
             guard made <= YAML.maxNodes else { throw YAMLError(description: "line \(line): more than \(YAML.maxNodes) nodes (aliases expanded)") }
-            guard open.insert(pointer).inserted else { throw YAMLError(description: "line \(line): an alias refers to a node that contains it") }
-            defer { open.remove(pointer) }
+            guard !open.contains(pointer) else { throw YAMLError(description: "line \(line): an alias refers to a node that contains it") }
+            open.append(pointer)
+            defer { open.removeLast() }
 
             let tag = node.tag.map { String(cString: $0) } ?? ""
             switch node.type {

@@ -24,6 +24,10 @@ struct SGSecret: ParsableCommand {
     var noNewline = false
 
     func run() throws {
+        try Self.printSecret(reference, noNewline: noNewline)
+    }
+
+    static func printSecret(_ reference: String?, noNewline: Bool) throws {
         let resolver = try ToolContext.resolver()
         guard let reference else {
             guard isatty(0) == 0 else { throw SGError.usage("missing REFERENCE (see sg-secret --help)") }
@@ -34,9 +38,16 @@ struct SGSecret: ParsableCommand {
         SecretOutput.write(secret.value, newline: !noNewline)
     }
 
+    /// `sg-secret [-n] REFERENCE`, the form scripts run many times, without ArgumentParser.
+    static func quick(_ args: [String]) -> (() throws -> Void)? {
+        guard let q = QuickArguments.match(args, flags: ["no-newline": ["-n"]], positionals: 1),
+              let reference = q.positionals.first else { return nil }
+        return { try printSecret(reference, noNewline: q.flags.contains("no-newline")) }
+    }
+
     /// summon stream mode: ids on stdin, base64 values on stdout in the same order; any failure
     /// goes to stderr (summon then falls back to one process per secret).
-    func streamMode(_ resolver: Resolver) throws {
+    static func streamMode(_ resolver: Resolver) throws {
         var ids: [String] = []
         while let line = readLine(strippingNewline: true) {
             if !line.isEmpty { ids.append(line) }
@@ -54,4 +65,4 @@ struct SGSecret: ParsableCommand {
     }
 }
 
-SGSecret.runTool("sg-secret")
+SGSecret.runTool("sg-secret", quick: SGSecret.quick)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SGCommand
 import SGCore
 import SGKeyring
 import SGResolver
@@ -16,8 +17,14 @@ struct ProfileOption: ParsableArguments {
     var profile: String?
 
     func resolve(_ config: Config) throws -> Profile {
-        try profile.map { try config.profile($0) } ?? config.defaultProfile()
+        try Self.resolve(profile, config)
     }
+
+    static func resolve(_ name: String?, _ config: Config) throws -> Profile {
+        try name.map { try config.profile($0) } ?? config.defaultProfile()
+    }
+
+    static let spellings = ["profile": ["-p", "--profile"]]
 }
 
 /// Config, keyring backend and token cache, as every subcommand needs them.
@@ -56,7 +63,7 @@ extension SGToken {
         }
 
         func run() throws {
-            try runTool {
+            try runSubcommand {
                 let ctx = try Context()
                 let profile = try options.resolve(ctx.config)
                 guard let authority = makeAuthority(for: profile) as? any TokenLoginAuthority else {
@@ -74,13 +81,15 @@ extension SGToken {
         @OptionGroup var options: ProfileOption
 
         func run() throws {
-            try runTool {
-                let ctx = try Context()
-                let profile = try options.resolve(ctx.config)
-                let token = try ctx.cache.get(profile: profile, authority: makeAuthority(for: profile))
-                token.token.withUnsafeBytes { raw in Stdout.write(raw) }
-                Stdout.write(Array("\n".utf8).withUnsafeBytes { $0 })
-            }
+            try runSubcommand { try Self.execute(profile: options.profile) }
+        }
+
+        static func execute(profile name: String?) throws {
+            let ctx = try Context()
+            let profile = try ProfileOption.resolve(name, ctx.config)
+            let token = try ctx.cache.get(profile: profile, authority: makeAuthority(for: profile))
+            token.token.withUnsafeBytes { raw in Stdout.write(raw) }
+            Stdout.write(Array("\n".utf8).withUnsafeBytes { $0 })
         }
     }
 
@@ -90,12 +99,14 @@ extension SGToken {
         @Flag(help: "JSON output.") var json = false
 
         func run() throws {
-            try runTool {
-                let ctx = try Context()
-                let profiles = try options.profile.map { [try ctx.config.profile($0)] } ?? Array(ctx.config.profiles.values)
-                let report = try ctx.report(try TokenReport.status(profiles: profiles, store: ctx.cache.store))
-                print(json ? report.json() : report.table(showBackend: true), terminator: "")
-            }
+            try runSubcommand { try Self.execute(profile: options.profile, json: json) }
+        }
+
+        static func execute(profile: String?, json: Bool) throws {
+            let ctx = try Context()
+            let profiles = try profile.map { [try ctx.config.profile($0)] } ?? Array(ctx.config.profiles.values)
+            let report = try ctx.report(try TokenReport.status(profiles: profiles, store: ctx.cache.store))
+            print(json ? report.json() : report.table(showBackend: true), terminator: "")
         }
     }
 
@@ -104,7 +115,7 @@ extension SGToken {
         @Flag(help: "JSON output.") var json = false
 
         func run() throws {
-            try runTool {
+            try runSubcommand {
                 let ctx = try Context()
                 let report = try ctx.report(try TokenReport.list(profiles: Array(ctx.config.profiles.values), store: ctx.cache.store))
                 print(json ? report.json() : report.table(showBackend: false), terminator: "")
@@ -122,7 +133,7 @@ extension SGToken {
         }
 
         func run() throws {
-            try runTool {
+            try runSubcommand {
                 let ctx = try Context()
                 let keys = all ? try ctx.cache.store.list().map(\.key)
                                : TokenKey.candidates(for: try options.resolve(ctx.config))
@@ -137,7 +148,7 @@ extension SGToken {
         @OptionGroup var options: ProfileOption
 
         func run() throws {
-            try runTool {
+            try runSubcommand {
                 let ctx = try Context()
                 let profile = try options.resolve(ctx.config)
                 var serverSide = 0
@@ -157,9 +168,22 @@ extension SGToken {
 }
 
 /// Runs a subcommand body in `Tool.run`, so errors become one line and a sysexits code.
-func runTool(_ body: () throws -> Void) throws {
+func runSubcommand(_ body: () throws -> Void) throws {
     Tool.run("sg-token") { try body(); return 0 }
 }
 
-Tool.harden()
-SGToken.main()
+extension SGToken {
+    /// `get` and `status`, which scripts and prompts run often, without ArgumentParser
+    /// (QuickArguments); every other form goes through it.
+    static func quick(_ args: [String]) -> (() throws -> Void)? {
+        if let q = QuickArguments.match(args, subcommand: "get", options: ProfileOption.spellings) {
+            return { try Get.execute(profile: q.options["profile"]) }
+        }
+        if let q = QuickArguments.match(args, subcommand: "status", options: ProfileOption.spellings, flags: ["json": ["--json"]]) {
+            return { try Status.execute(profile: q.options["profile"], json: q.flags.contains("json")) }
+        }
+        return nil
+    }
+}
+
+SGToken.runTool("sg-token", quick: SGToken.quick)

@@ -89,6 +89,19 @@ final class SGTokenBinaryTests: XCTestCase {
         let get = try s.run([sgToken, "get"])
         XCTAssertEqual(get.status, 0, get.stderr)
         XCTAssertEqual(get.stdout, "file-token-value\n")
+        // The forms sg-token reads without ArgumentParser (QuickArguments) answer alike; the
+        // others still reach ArgumentParser, which owns the usage errors.
+        for args in [["get", "-p", "ark"], ["get", "--profile", "ark"], ["get", "--profile=ark"]] {
+            XCTAssertEqual(try s.run([sgToken] + args).stdout, "file-token-value\n", "\(args)")
+        }
+        XCTAssertEqual(try s.run([sgToken, "status", "-p", "ark", "--json"]).stdout,
+                       try s.run([sgToken, "status", "--json", "--profile=ark"]).stdout)
+        let missing = try s.run([sgToken, "get", "-p"])
+        XCTAssertEqual(missing.status, 64, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("Missing value for '-p <profile>'"), missing.stderr)
+        let unknown = try s.run([sgToken, "get", "--jsn"])
+        XCTAssertEqual(unknown.status, 64, unknown.stderr)
+        XCTAssertTrue(try s.run([sgToken, "get", "--help"]).stdout.contains("USAGE: sg-token get"))
         for args in [["status"], ["status", "--json"], ["list"], ["list", "--json"]] {
             let r = try s.run([sgToken] + args)
             XCTAssertEqual(r.status, 0, r.stderr)
