@@ -57,6 +57,19 @@ public protocol KeyringBackend: AnyObject, Sendable {
     func delete(service: String, account: String) throws -> Bool
     /// Items whose attributes include every pair of `attributes` (empty: every sg-visible item).
     func search(attributes: [String: String], loadSecrets: Bool) throws -> [KeyringItem]
+    /// The secrets of one account under several services, by service (absent: no item), as
+    /// `lookup` finds them, in as few keyring queries as the backend can.
+    func lookup(services: [String], account: String) throws -> [String: SecretBytes]
+}
+
+extension KeyringBackend {
+    public func lookup(services: [String], account: String) throws -> [String: SecretBytes] {
+        var found: [String: SecretBytes] = [:]
+        for service in services {
+            if let secret = try lookup(service: service, account: account) { found[service] = secret }
+        }
+        return found
+    }
 }
 
 public enum KeyringKind: String, Sendable {

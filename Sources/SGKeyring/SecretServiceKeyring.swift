@@ -57,6 +57,27 @@ public final class SecretServiceKeyring: KeyringBackend {
         }
     }
 
+    /// One search by account (one D-Bus query instead of one per service, plus a lock check per
+    /// miss), then the same choice per service as `lookup`.
+    public func lookup(services: [String], account: String) throws -> [String: SecretBytes] {
+        try guarded {
+            let items = try LibSecret.search(["username": account], loadSecrets: true, timeoutMs: timeoutMs)
+                .filter { services.contains($0.service) }
+            var found: [String: SecretBytes] = [:]
+            for service in services {
+                let usable = items.filter { $0.service == service && !$0.locked && $0.secret != nil }
+                if let item = usable.first(where: { $0.attributes["application"] == KeyringItem.application }) ?? usable.first {
+                    found[service] = item.secret
+                }
+            }
+            if found.isEmpty {
+                if items.contains(where: { $0.locked }) { throw lockedError() }
+                try requireUnlocked()
+            }
+            return found
+        }
+    }
+
     @discardableResult
     public func delete(service: String, account: String) throws -> Bool {
         try guarded {

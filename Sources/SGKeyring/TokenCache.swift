@@ -125,9 +125,7 @@ extension TokenCache {
     /// authority refreshes or renews its own item, and with no authority login is required.
     public func get(profile: Profile, authority: (any TokenAuthority)?) throws -> ArkToken {
         let account = TokenReport.account(of: profile)
-        for key in TokenKey.candidates(for: profile) {
-            if let t = try store.load(key), t.isValid(at: store.now(), margin: margin) { return t }
-        }
+        if let t = try store.firstValid(TokenKey.candidates(for: profile), margin: margin) { return t }
         if case .identity = profile {
             // A login the ark SDK cached in its own file (no Secret Service): import it, read-only.
             for key in TokenKey.candidates(for: profile) {

@@ -33,6 +33,28 @@ public final class TokenStore: Sendable {
         return token
     }
 
+    /// The first of `keys` holding a token valid at `now()` with `margin`, the expiry rules
+    /// applied to each (an expired one is deleted as `load` does), with one keyring query when
+    /// the keys share their account, as a profile's `TokenKey.candidates` do.
+    public func firstValid(_ keys: [TokenKey], margin: Double) throws -> ArkToken? {
+        guard let account = keys.first?.account, keys.allSatisfy({ $0.account == account }) else {
+            for key in keys {
+                if let t = try load(key), t.isValid(at: now(), margin: margin) { return t }
+            }
+            return nil
+        }
+        let found = try backend.lookup(services: keys.map(\.service), account: account)
+        for key in keys {
+            guard let raw = found[key.service], let token = try? ArkToken.parse(raw) else { continue }
+            if ArkExpiry.verdict(for: token, at: now()) == .delete {
+                try backend.delete(service: key.service, account: key.account)
+                continue
+            }
+            if token.isValid(at: now(), margin: margin) { return token }
+        }
+        return nil
+    }
+
     /// The stored token without applying the expiry rules (for `status`).
     public func peek(_ key: TokenKey) throws -> Entry {
         guard let raw = try backend.lookup(service: key.service, account: key.account) else { return .missing }

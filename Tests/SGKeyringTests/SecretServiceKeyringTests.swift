@@ -23,6 +23,20 @@ final class SecretServiceKeyringTests: XCTestCase {
         XCTAssertFalse(try kr.isLocked())
     }
 
+    func testLookupOfSeveralServicesIsOneSearchWithLookupsAnswers() throws {
+        try kr.store(service: "sg-safeguard-cert-ss", account: "ss-multi", secret: SecretBytes(string: "by-cert"))
+        try kr.store(service: "sg-safeguard-other-ss", account: "ss-other", secret: SecretBytes(string: "other account"))
+        let services = ["sg-safeguard-alice-ss", "sg-safeguard-cert-ss", "sg-safeguard-other-ss"]
+        let found = try kr.lookup(services: services, account: "ss-multi")
+        XCTAssertEqual(found.mapValues { $0.unsafeString() }, ["sg-safeguard-cert-ss": "by-cert"])
+        for service in services {
+            XCTAssertEqual(found[service]?.unsafeString(), try kr.lookup(service: service, account: "ss-multi")?.unsafeString(), service)
+        }
+        XCTAssertTrue(try kr.lookup(services: ["sg-safeguard-none-ss"], account: "ss-multi").isEmpty)
+        try kr.delete(service: "sg-safeguard-cert-ss", account: "ss-multi")
+        try kr.delete(service: "sg-safeguard-other-ss", account: "ss-other")
+    }
+
     func testSecretToolSeesItemsAsPythonKeyringWritesThem() throws {
         try kr.store(service: "isp-ss2@example.com", account: "ss-test", secret: SecretBytes(string: "visible"))
         let r = try session.run(["secret-tool", "search", "--all", "service", "isp-ss2@example.com"])
