@@ -36,7 +36,6 @@ public enum KeyringSelection {
             return Choice(kind: .file, reason: "no D-Bus session bus")
         }
         do {
-            try LibSecret.load()
             switch try LibSecret.probe(timeoutMs: config.dbusTimeoutMs) {
             case .owned: return Choice(kind: .secretService, reason: "org.freedesktop.secrets is running")
             case .activatable: return Choice(kind: .secretService, reason: "org.freedesktop.secrets is activatable")

@@ -41,9 +41,16 @@ enum LibSecret {
 
     enum Presence { case owned, activatable, absent }
 
+    /// Over libdbus when it can answer (libsecret is then not loaded at all), else libsecret's GDBus.
     static func probe(timeoutMs: Int) throws -> Presence {
         var err = sgsecret_error()
-        switch sgsecret_probe(Int32(timeoutMs), &err) {
+        var rc = sgsecret_fast_probe(Int32(timeoutMs), &err)
+        if rc == SGSECRET_FAST_UNAVAILABLE {
+            try load()
+            err = sgsecret_error()
+            rc = sgsecret_probe(Int32(timeoutMs), &err)
+        }
+        switch rc {
         case 1: return .owned
         case 2: return .activatable
         case 0: return .absent
@@ -70,11 +77,28 @@ enum LibSecret {
     }
 
     static func search(_ attributes: [String: String], loadSecrets: Bool, timeoutMs: Int) throws -> [KeyringItem] {
+        try collect { cb, box, err in
+            withAttributes(attributes) { sgsecret_search($0, loadSecrets ? 1 : 0, Int32(timeoutMs), cb, box, err) }
+        }!
+    }
+
+    /// `search` with secrets, over libdbus without loading libsecret (CSecretShim/dbusfast.c);
+    /// nil when that path cannot answer and `search` must.
+    static func fastSearch(_ attributes: [String: String], timeoutMs: Int) throws -> [KeyringItem]? {
+        try collect { cb, box, err in
+            withAttributes(attributes) { sgsecret_fast_search($0, Int32(timeoutMs), cb, box, err) }
+        }
+    }
+
+    static var fastPathLoaded: Bool { sgsecret_fast_is_loaded() != 0 }
+
+    /// Runs a search entry point with a callback that copies each item out; nil for
+    /// SGSECRET_FAST_UNAVAILABLE.
+    private static func collect(_ run: (sgsecret_item_cb, UnsafeMutableRawPointer, UnsafeMutablePointer<sgsecret_error>) -> Int32) throws -> [KeyringItem]? {
         final class Box { var items: [KeyringItem] = [] }
         let box = Box()
         var err = sgsecret_error()
-        let rc = withAttributes(attributes) { attrs in
-            sgsecret_search(attrs, loadSecrets ? 1 : 0, Int32(timeoutMs), { ctx, label, pairs, locked, bytes, length in
+        let rc = run({ ctx, label, pairs, locked, bytes, length in
                 let box = Unmanaged<Box>.fromOpaque(ctx!).takeUnretainedValue()
                 var attrs: [String: String] = [:]
                 var p = pairs!
@@ -88,7 +112,7 @@ enum LibSecret {
                                              label: label.map { String(cString: $0) } ?? "", attributes: attrs,
                                              secret: secret, locked: locked != 0))
             }, Unmanaged.passUnretained(box).toOpaque(), &err)
-        }
+        if rc == SGSECRET_FAST_UNAVAILABLE { return nil }
         if rc < 0 { throw Failure(err) }
         return box.items
     }
@@ -105,10 +129,21 @@ enum LibSecret {
 
     static func lockState(alias: String, timeoutMs: Int) throws -> LockState {
         var err = sgsecret_error()
-        switch sgsecret_collection_locked(alias, Int32(timeoutMs), &err) {
+        return try lockState(sgsecret_collection_locked(alias, Int32(timeoutMs), &err), err)!
+    }
+
+    /// `lockState` over libdbus; nil when only libsecret can answer.
+    static func fastLockState(alias: String, timeoutMs: Int) throws -> LockState? {
+        var err = sgsecret_error()
+        return try lockState(sgsecret_fast_collection_locked(alias, Int32(timeoutMs), &err), err)
+    }
+
+    private static func lockState(_ rc: Int32, _ err: sgsecret_error) throws -> LockState? {
+        switch rc {
         case 1: return .locked
         case 0: return .unlocked
         case 2: return .missing
+        case SGSECRET_FAST_UNAVAILABLE: return nil
         default: throw Failure(err)
         }
     }

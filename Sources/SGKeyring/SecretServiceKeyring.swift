@@ -44,7 +44,7 @@ public final class SecretServiceKeyring: KeyringBackend {
 
     public func lookup(service: String, account: String) throws -> SecretBytes? {
         try guarded {
-            let items = try LibSecret.search(["service": service, "username": account], loadSecrets: true, timeoutMs: timeoutMs)
+            let items = try readItems(["service": service, "username": account])
             // python-keyring returns the first hit; prefer one it would also have written.
             let usable = items.filter { !$0.locked && $0.secret != nil }
             if let item = usable.first(where: { $0.attributes["application"] == KeyringItem.application }) ?? usable.first {
@@ -61,8 +61,7 @@ public final class SecretServiceKeyring: KeyringBackend {
     /// miss), then the same choice per service as `lookup`.
     public func lookup(services: [String], account: String) throws -> [String: SecretBytes] {
         try guarded {
-            let items = try LibSecret.search(["username": account], loadSecrets: true, timeoutMs: timeoutMs)
-                .filter { services.contains($0.service) }
+            let items = try readItems(["username": account]).filter { services.contains($0.service) }
             var found: [String: SecretBytes] = [:]
             for service in services {
                 let usable = items.filter { $0.service == service && !$0.locked && $0.secret != nil }
@@ -107,8 +106,17 @@ public final class SecretServiceKeyring: KeyringBackend {
         try guarded { try LibSecret.lockState(alias: collection, timeoutMs: timeoutMs) == .locked }
     }
 
+    /// Items with their secrets, for the lookups: over libdbus when it can answer, so the hot
+    /// read path never loads libsecret (CSecretShim/dbusfast.c), else through libsecret.
+    func readItems(_ attributes: [String: String]) throws -> [KeyringItem] {
+        if let items = try LibSecret.fastSearch(attributes, timeoutMs: timeoutMs) { return items }
+        return try LibSecret.search(attributes, loadSecrets: true, timeoutMs: timeoutMs)
+    }
+
     func requireUnlocked() throws {
-        switch try LibSecret.lockState(alias: collection, timeoutMs: timeoutMs) {
+        let state = try LibSecret.fastLockState(alias: collection, timeoutMs: timeoutMs)
+            ?? LibSecret.lockState(alias: collection, timeoutMs: timeoutMs)
+        switch state {
         case .unlocked: return
         case .locked: throw lockedError()
         case .missing:

@@ -37,6 +37,43 @@ final class SecretServiceKeyringTests: XCTestCase {
         try kr.delete(service: "sg-safeguard-other-ss", account: "ss-other")
     }
 
+    /// Lookups read over libdbus ("plain" session) and never load libsecret; what they see is
+    /// what libsecret sees.
+    func testFastPathAnswersAsLibsecretDoes() throws {
+        let values = ["plain": "v-1", "unicode": "pässwörd-秘密-🔑", "quote": #"q"u'o\te $(id)"#]
+        for (account, value) in values {
+            try kr.store(service: "sg-fast-ss", account: account, secret: SecretBytes(string: value))
+        }
+        defer { for account in values.keys { _ = try? kr.delete(service: "sg-fast-ss", account: account) } }
+        func summary(_ items: [KeyringItem]) -> [String] {
+            items.map { "\($0.service)|\($0.account)|\($0.attributes.sorted { $0.key < $1.key })|\($0.locked)|\($0.secret?.unsafeString() ?? "-")" }.sorted()
+        }
+        let fast = try XCTUnwrap(LibSecret.fastSearch(["service": "sg-fast-ss"], timeoutMs: 1500))
+        XCTAssertEqual(fast.count, 3)
+        XCTAssertEqual(summary(fast), summary(try LibSecret.search(["service": "sg-fast-ss"], loadSecrets: true, timeoutMs: 1500)))
+        XCTAssertTrue(LibSecret.fastPathLoaded)
+        XCTAssertEqual(try LibSecret.fastSearch(["service": "sg-fast-none"], timeoutMs: 1500)?.count, 0)
+        XCTAssertEqual(try LibSecret.fastLockState(alias: "default", timeoutMs: 1500), .unlocked)
+        XCTAssertEqual(try LibSecret.fastLockState(alias: "no-such-alias", timeoutMs: 1500), .missing)
+        XCTAssertEqual(try LibSecret.lockState(alias: "no-such-alias", timeoutMs: 1500), .missing)
+    }
+
+    func testFastPathHonoursTheTimeoutWhenTheDaemonHangs() throws {
+        let s = try SecretServiceSession.start(.unlocked)
+        defer { s.stop() }
+        let pid = try XCTUnwrap(s.keyringProcessIdentifier)
+        let saved = getenv("DBUS_SESSION_BUS_ADDRESS").map { String(cString: $0) }
+        setenv("DBUS_SESSION_BUS_ADDRESS", s.address, 1)
+        defer { if let saved { setenv("DBUS_SESSION_BUS_ADDRESS", saved, 1) } }
+        kill(pid, SIGSTOP)
+        defer { kill(pid, SIGCONT) }
+        let started = Instant.now
+        XCTAssertThrowsError(try SecretServiceKeyring(timeoutMs: 300).lookup(service: "sg-hang", account: "x")) { e in
+            XCTAssertTrue("\(e)".contains("did not answer in time (keyring.dbus-timeout-ms is 300)"), "\(e)")
+        }
+        XCTAssertLessThan(Instant.now.timeIntervalSince(started), 10, "bounded by the timeout, not libdbus's 25 s default")
+    }
+
     func testSecretToolSeesItemsAsPythonKeyringWritesThem() throws {
         try kr.store(service: "isp-ss2@example.com", account: "ss-test", secret: SecretBytes(string: "visible"))
         let r = try session.run(["secret-tool", "search", "--all", "service", "isp-ss2@example.com"])

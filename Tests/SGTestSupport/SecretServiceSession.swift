@@ -179,6 +179,9 @@ public final class SecretServiceSession: @unchecked Sendable {
         throw Failure(description: "gnome-keyring-daemon did not come up on \(address)")
     }
 
+    /// The gnome-keyring-daemon's pid (to stop it, as a hung daemon), nil without one.
+    public var keyringProcessIdentifier: Int32? { keyringProcess.map { $0.processIdentifier } }
+
     /// Locks the login collection, as a desktop does on screen lock or before the first unlock.
     public func lockLogin() throws {
         let r = try run(["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.secrets",

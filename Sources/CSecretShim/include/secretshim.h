@@ -64,3 +64,24 @@ int sgsecret_clear(const char *const *attributes, int timeout_ms, sgsecret_error
 /* Lock state of the collection with alias `alias` ("default", "session", "login").
  * 1 = locked, 0 = unlocked, 2 = no collection has that alias, -1 on error. */
 int sgsecret_collection_locked(const char *alias, int timeout_ms, sgsecret_error *err);
+
+/*
+ * The read-only fast path (dbusfast.c): libdbus instead of libsecret, the "plain" session
+ * algorithm, a private connection per call, every call under `timeout_ms`. Both return
+ * SGSECRET_FAST_UNAVAILABLE when they cannot answer (no libdbus, no bus address, any D-Bus
+ * error but a timeout): the caller then asks libsecret, which explains the failure.
+ */
+#define SGSECRET_FAST_UNAVAILABLE (-2)
+
+/* sgsecret_search with secrets loaded, without libsecret. Labels are reported as "". */
+int sgsecret_fast_search(const char *const *attributes, int timeout_ms,
+                         sgsecret_item_cb cb, void *ctx, sgsecret_error *err);
+
+/* sgsecret_collection_locked without libsecret. */
+int sgsecret_fast_collection_locked(const char *alias, int timeout_ms, sgsecret_error *err);
+
+/* sgsecret_probe without libsecret. */
+int sgsecret_fast_probe(int timeout_ms, sgsecret_error *err);
+
+/* 1 once libdbus has been loaded by the fast path in this process. */
+int sgsecret_fast_is_loaded(void);
