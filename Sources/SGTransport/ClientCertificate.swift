@@ -12,21 +12,35 @@ import Glibc
 public struct ClientCertificate: Sendable {
     /// Leaf first, then any chain certificates.
     public let certificateChainPEM: [UInt8]
-    /// Unencrypted PKCS#8 PEM.
+    /// An unencrypted PEM private key.
     public let privateKeyPEM: SecretBytes
-    /// The leaf's subject, for messages.
-    public let subject: String
+
+    /// The leaf's subject, for messages (parsed when a message needs it, not on every run).
+    public var subject: String {
+        (try? OpenSSL.subject(ofCertificatePEM: certificateChainPEM, what: "client certificate")) ?? "unreadable certificate"
+    }
 
     public static func load(_ identity: ClientIdentity) throws -> ClientCertificate {
         switch identity {
         case .pem(let certPath, let keyPath, let passSource):
             try FileSafety.check(certPath, holdsSecrets: false)
             let certPEM = try FileSafety.readBytes(certPath)
+            guard PEMBlock.contains(certPEM, label: "CERTIFICATE") else {
+                throw SGError.config("cannot read client certificate \(certPath): no PEM CERTIFICATE block")
+            }
             let keyPEM = try FileSafety.readSecret(keyPath)
+            // An unencrypted key goes to libcurl as it is: decrypting and re-encoding it with
+            // OpenSSL first cost a third of a one-secret fetch (docs/bench.md). libcurl reads it
+            // once per connection; a key it cannot use is CURLE_SSL_CERTPROBLEM, a config error.
+            if passSource == nil, !PEMBlock.isEncryptedPrivateKey(keyPEM) {
+                guard PEMBlock.isPrivateKey(keyPEM) else {
+                    throw SGError.config("cannot read client key \(keyPath): no PEM PRIVATE KEY block")
+                }
+                return ClientCertificate(certificateChainPEM: certPEM, privateKeyPEM: keyPEM)
+            }
             let pass = try passSource?.resolve(what: "client key passphrase")
             let key = try OpenSSL.decryptPrivateKeyPEM(keyPEM, passphrase: pass, what: keyPath)
-            let subject = try OpenSSL.subject(ofCertificatePEM: certPEM, what: certPath)
-            return ClientCertificate(certificateChainPEM: certPEM, privateKeyPEM: key, subject: subject)
+            return ClientCertificate(certificateChainPEM: certPEM, privateKeyPEM: key)
         case .pkcs12(let path, let passSource):
             let der = try FileSafety.readSecret(path)
             let pass = try passSource?.resolve(what: "PKCS#12 passphrase")
@@ -169,6 +183,34 @@ enum OpenSSL {
             for i in 0..<OPENSSL_sk_num(ca) { _ = PEM_write_bio_X509(certBio, OpaquePointer(OPENSSL_sk_value(ca, i))) }
         }
         let chain = bioContents(certBio).unsafeArray()
-        return ClientCertificate(certificateChainPEM: chain, privateKeyPEM: try writePrivateKey(pkey, what: what), subject: subjectLine(cert))
+        return ClientCertificate(certificateChainPEM: chain, privateKeyPEM: try writePrivateKey(pkey, what: what))
+    }
+}
+
+/// Looks at PEM armour without decoding it.
+enum PEMBlock {
+    static func contains(_ pem: [UInt8], label: String) -> Bool {
+        contains(pem, "-----BEGIN \(label)-----")
+    }
+
+    /// `BEGIN PRIVATE KEY`, `BEGIN RSA/EC PRIVATE KEY`, … (not `OPENSSH PRIVATE KEY`, which libcurl cannot use).
+    static func isPrivateKey(_ pem: SecretBytes) -> Bool {
+        pem.withUnsafeBytes { contains($0, "PRIVATE KEY-----") && contains($0, "-----BEGIN ") && !contains($0, "OPENSSH PRIVATE KEY") }
+    }
+
+    /// PKCS#8 `ENCRYPTED PRIVATE KEY`, or a legacy key with `Proc-Type: 4,ENCRYPTED`.
+    static func isEncryptedPrivateKey(_ pem: SecretBytes) -> Bool {
+        pem.withUnsafeBytes { contains($0, "ENCRYPTED PRIVATE KEY") || contains($0, "Proc-Type: 4,ENCRYPTED") }
+    }
+
+    /// Searched in place: a key's bytes are never copied out of their SecretBytes.
+    static func contains<C: RandomAccessCollection>(_ haystack: C, _ needle: String) -> Bool where C.Element == UInt8, C.Index == Int {
+        let n = Array(needle.utf8)
+        guard haystack.count >= n.count else { return false }
+        let start = haystack.startIndex
+        for i in start...(start + haystack.count - n.count) where haystack[i] == n[0] && haystack[i..<(i + n.count)].elementsEqual(n) {
+            return true
+        }
+        return false
     }
 }

@@ -84,6 +84,30 @@ final class HTTPClientTests: XCTestCase {
         assertError(.config, { _ = try self.client(self.tls(client: .pem(cert: self.ready.clientCert, key: self.ready.clientKeyEncrypted, passphrase: .literal(SecretBytes(string: "wrong"))))) }, contains: "passphrase")
     }
 
+    /// An unencrypted key goes to libcurl unparsed; what libcurl cannot use is still one config error.
+    func testUnusableKeyOrCertificateFilesAreConfigErrors() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sg-keys-\(getpid())-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func file(_ name: String, _ text: String) throws -> String {
+            let path = dir.appendingPathComponent(name).path
+            FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+            return path
+        }
+        let garbled = try file("garbled.key", "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5IGF0IGFsbA==\n-----END PRIVATE KEY-----\n")
+        let c = try client(tls(client: .pem(cert: ready.clientCert, key: garbled, passphrase: nil)))
+        assertError(.config, { _ = try c.send(self.passwordRequest()) }, contains: "127.0.0.1")
+        let plain = try file("plain.key", "just text\n")
+        assertError(.config, { _ = try self.client(self.tls(client: .pem(cert: self.ready.clientCert, key: plain, passphrase: nil))) },
+                    contains: "no PEM PRIVATE KEY block")
+        let openssh = try file("openssh.key", "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n")
+        assertError(.config, { _ = try self.client(self.tls(client: .pem(cert: self.ready.clientCert, key: openssh, passphrase: nil))) },
+                    contains: "no PEM PRIVATE KEY block")
+        let notCert = try file("cert.pem", "hello\n")
+        assertError(.config, { _ = try self.client(self.tls(client: .pem(cert: notCert, key: self.ready.clientKey, passphrase: nil))) },
+                    contains: "no PEM CERTIFICATE block")
+    }
+
     func testPKCS12ModernAndLegacy() throws {
         let pass = SecretSource.literal(SecretBytes(string: ready.clientP12Passphrase))
         try assertPassword(try client(tls(client: .pkcs12(path: ready.clientP12, passphrase: pass))))
@@ -107,6 +131,7 @@ final class HTTPClientTests: XCTestCase {
     func testUntrustedClientCertificateIsDenied() throws {
         let c = try client(tls(client: .pem(cert: ready.rogueCert, key: ready.rogueKey, passphrase: nil)))
         assertError(.noPermission, { _ = try c.send(self.passwordRequest()) }, contains: "rejected")
+        assertError(.noPermission, { _ = try c.send(self.passwordRequest()) }, contains: "the client certificate (/")
     }
 
     // MARK: pins and verification
