@@ -32,8 +32,12 @@ static int load_ok = 0;
 } while (0)
 
 static void do_load(void) {
-    void *lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-    if (!lib) lib = dlopen("libcurl.so", RTLD_NOW | RTLD_LOCAL);
+    /* RTLD_LAZY: each library's function calls are bound as the dynamic linker binds them for a
+     * linked program (now for objects flagged BIND_NOW, such as libcurl itself; on first call for
+     * the others). RTLD_NOW bound every call in libcurl's ~30 dependencies up front, most never
+     * made: ≈ 8 M instructions per fetch (docs/bench.md). The other shims load the same way. */
+    void *lib = dlopen("libcurl.so.4", RTLD_LAZY | RTLD_LOCAL);
+    if (!lib) lib = dlopen("libcurl.so", RTLD_LAZY | RTLD_LOCAL);
     if (!lib) {
         const char *e = dlerror();
         snprintf(load_error, sizeof load_error, "cannot load libcurl.so.4 (%s); install libcurl4", e ? e : "?");

@@ -87,7 +87,7 @@ static char load_error[256];
 static int loaded;
 
 static void load(void) {
-    void *handle = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
+    void *handle = dlopen("libcrypto.so.3", RTLD_LAZY | RTLD_LOCAL);
     if (!handle) {
         const char *e = dlerror();
         snprintf(load_error, sizeof load_error, "%s", e ? e : "not found");

@@ -72,7 +72,7 @@ static pthread_once_t dbus_once = PTHREAD_ONCE_INIT;
 static int dbus_ok;
 
 static void load_dbus(void) {
-    void *lib = dlopen("libdbus-1.so.3", RTLD_NOW | RTLD_LOCAL);
+    void *lib = dlopen("libdbus-1.so.3", RTLD_LAZY | RTLD_LOCAL);
     if (!lib) return;
 #define SYM(field, name) do { *(void **)(&d.field) = dlsym(lib, name); if (!d.field) return; } while (0)
     SYM(error_init, "dbus_error_init");

@@ -116,7 +116,7 @@ static SecretService *service;   /* the libsecret singleton, kept for the proces
 } while (0)
 
 static void do_load(void) {
-    void *lib = dlopen("libsecret-1.so.0", RTLD_NOW | RTLD_LOCAL);
+    void *lib = dlopen("libsecret-1.so.0", RTLD_LAZY | RTLD_LOCAL);
     if (!lib) {
         const char *e = dlerror();
         snprintf(load_error, sizeof load_error, "cannot load libsecret-1.so.0 (%s); install libsecret-1-0", e ? e : "?");
