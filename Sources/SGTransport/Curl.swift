@@ -17,7 +17,7 @@ enum CurlLibrary {
         var buf = [CChar](repeating: 0, count: 256)
         if sgcurl_load(&buf, buf.count) != 0 {
             let reason = buf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            throw SGError.config(reason)
+            throw SGError.serviceUnavailable(reason)   // a missing system library: 69, docs/decisions.md
         }
     }
 }

@@ -171,6 +171,31 @@ final class GitCredentialTests: XCTestCase {
         XCTAssertEqual(try env.a2aFetches(), 0)
     }
 
+    /// libcrypto is loaded on first use (the file keyring's AES-GCM here); a libcrypto that
+    /// cannot be loaded is one line and exit 69, never a crash.
+    func testLibcryptoIsLoadedOnFirstUseAndItsAbsenceIsOneLine() throws {
+        try env.writeConfig(git: "  store-unmapped: true\n")
+        env.extra["SG_KEYRING"] = "file"
+        let store = "protocol=https\nhost=example.com\nusername=u\npassword=p\n\n"
+        env.extra["LD_DEBUG"] = "files"
+        let traced = try helper("store", store)
+        env.extra["LD_DEBUG"] = nil
+        XCTAssertEqual(traced.status, 0)
+        XCTAssertTrue(traced.stderr.contains("libcrypto.so.3"), "the file keyring loads libcrypto")
+
+        let broken = env.home.appendingPathComponent("broken-lib", isDirectory: true)
+        try FileManager.default.createDirectory(at: broken, withIntermediateDirectories: true)
+        try "not an ELF file".write(to: broken.appendingPathComponent("libcrypto.so.3"), atomically: true, encoding: .utf8)
+        env.extra["LD_LIBRARY_PATH"] = broken.path
+        let r = try helper("get", "protocol=https\nhost=example.com\n\n")
+        env.extra["LD_LIBRARY_PATH"] = nil
+        XCTAssertEqual(r.status, 69, r.stderr)
+        XCTAssertEqual(r.stdout.count, 0)
+        XCTAssertTrue(r.stderr.hasPrefix("sg: cannot load OpenSSL ("), r.stderr)
+        XCTAssertTrue(r.stderr.hasSuffix("); install libssl3\n"), r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+    }
+
     func testUseHttpPathChoosesTheAccountPerRepository() throws {
         try server.createRepository("team/repo.git")
         try server.createRepository("other/repo.git")

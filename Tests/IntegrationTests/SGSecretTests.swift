@@ -21,6 +21,20 @@ final class SGSecretTests: XCTestCase {
         try env.run(["sg-secret"] + args)
     }
 
+    func testALibcurlThatCannotBeLoadedIsOneLineAndExit69() throws {
+        let broken = env.home.appendingPathComponent("broken-lib", isDirectory: true)
+        try FileManager.default.createDirectory(at: broken, withIntermediateDirectories: true)
+        for name in ["libcurl.so.4", "libcurl.so"] {   // the shim falls back to the -dev package's name
+            try "not an ELF file".write(to: broken.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        env.extra["LD_LIBRARY_PATH"] = broken.path
+        let r = try secret("sg:demo-db")
+        XCTAssertEqual(r.status, 69, r.stderr)
+        XCTAssertEqual(r.stdout.count, 0)
+        XCTAssertTrue(r.stderr.hasPrefix("sg-secret: service unavailable: cannot load libcurl.so.4 ("), r.stderr)
+        XCTAssertTrue(r.stderr.hasSuffix("); install libcurl4\n"), r.stderr)
+    }
+
     func testEverySeededPasswordIsPrintedByteExact() throws {
         XCTAssertGreaterThan(sim.ready.passwords.count, 5)
         for (name, value) in sim.ready.passwords {

@@ -283,21 +283,6 @@ final class SSHToolsTests: SSHToolTestCase {
                        ["id_pass", "id_pass.pub", "id_sg", "id_sg.pub", "link"])
     }
 
-    func testLibcryptoIsLoadedOnFirstUseAndItsAbsenceIsOneLine() throws {
-        let traced = try sgSSHKey(["public", "--key", "ssh-ed25519"], env: ["LD_DEBUG": "files"])
-        XCTAssertEqual(traced.status, 0)
-        XCTAssertTrue(traced.stderrText.contains("libcrypto.so.3"), "reading the key loads libcrypto")
-        // A libcrypto.so.3 that is not a library, found first: one line and EX_UNAVAILABLE, no crash.
-        let broken = try tmp.appendingPathComponent("broken-lib", isDirectory: true).creatingFolder()
-        try "not an ELF file".write(to: broken.appendingPathComponent("libcrypto.so.3"), atomically: true, encoding: .utf8)
-        let r = try sgSSHKey(["public", "--key", "ssh-ed25519"], env: ["LD_LIBRARY_PATH": broken.path])
-        XCTAssertEqual(r.status, 69, r.stderrText)
-        XCTAssertEqual(r.stdout, Data())
-        XCTAssertTrue(r.stderrText.hasPrefix("sg: cannot load OpenSSL ("), r.stderrText)
-        XCTAssertTrue(r.stderrText.hasSuffix("); install libssl3\n"), r.stderrText)
-        XCTAssertEqual(r.stderrText.split(separator: "\n").count, 1, r.stderrText)
-    }
-
     func testFingerprintsEqualSSHKeygen() throws {
         for name in Self.keyNames {
             let lines = try publicLines(name)
