@@ -17,16 +17,21 @@ struct PKI {
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
     }
 
-    static let sshKeyNames = ["ssh-ed25519", "ssh-rsa", "ssh-ecdsa", "ssh-rsa-pass"]
-    /// Passphrase of `ssh-rsa-pass` (also served as the password secret `ssh-rsa-pass-phrase`).
+    static let sshKeyNames = ["ssh-ed25519", "ssh-rsa", "ssh-ecdsa", "ssh-rsa-pass", "ssh-ed25519-pass"]
+    /// The keys with a passphrase: legacy encrypted PEM (RSA) and encrypted openssh-key-v1
+    /// (ed25519, bcrypt KDF), which only ssh-add can decrypt.
+    static let passphraseKeyNames: Set<String> = ["ssh-rsa-pass", "ssh-ed25519-pass"]
+    /// What `complete` holds: a cached PKI made by an older sim (fewer keys) is made anew.
+    static let layoutVersion = "2"
+    /// Passphrase of both passphrase keys (also served as the password secret `ssh-rsa-pass-phrase`).
     static let rsaKeyPassphrase = "rsa-key-Passphrase-42"
 
     func ensure() throws {
         let fm = FileManager.default
-        if fm.fileExists(atPath: pki("complete")) { return }
+        if (try? String(contentsOfFile: pki("complete"), encoding: .utf8)) == PKI.layoutVersion + "\n" { return }
         if let cache = ProcessInfo.processInfo.environment["SG_SIM_PKI_CACHE"], !cache.isEmpty {
             let cacheURL = URL(fileURLWithPath: cache)
-            if fm.fileExists(atPath: cacheURL.appendingPathComponent("pki/complete").path) {
+            if (try? String(contentsOfFile: cacheURL.appendingPathComponent("pki/complete").path, encoding: .utf8)) == PKI.layoutVersion + "\n" {
                 try copyTree(from: cacheURL, to: dir)
                 return
             }
@@ -89,13 +94,14 @@ struct PKI {
         try run("ssh-keygen", ["-q", "-t", "rsa", "-b", "2048", "-m", "PEM", "-N", "", "-C", "ssh-rsa@sg-sim", "-f", key("ssh-rsa")])
         try run("ssh-keygen", ["-q", "-t", "ecdsa", "-b", "256", "-m", "PEM", "-N", "", "-C", "ssh-ecdsa@sg-sim", "-f", key("ssh-ecdsa")])
         try run("ssh-keygen", ["-q", "-t", "rsa", "-b", "2048", "-m", "PEM", "-N", PKI.rsaKeyPassphrase, "-C", "ssh-rsa-pass@sg-sim", "-f", key("ssh-rsa-pass")])
+        try run("ssh-keygen", ["-q", "-t", "ed25519", "-N", PKI.rsaKeyPassphrase, "-C", "ssh-ed25519-pass@sg-sim", "-f", key("ssh-ed25519-pass")])
         let empty = key(".empty-pass"), phrase = key(".rsa-pass")
         try writePrivate(empty, "")
         try writePrivate(phrase, PKI.rsaKeyPassphrase + "\n")
         defer { try? fm.removeItem(atPath: empty); try? fm.removeItem(atPath: phrase) }
         for name in PKI.sshKeyNames {
-            let pw = name == "ssh-rsa-pass" ? phrase : empty
-            let old = name == "ssh-rsa-pass" ? ["--old-passphrase", phrase] : []
+            let pw = PKI.passphraseKeyNames.contains(name) ? phrase : empty
+            let old = PKI.passphraseKeyNames.contains(name) ? ["--old-passphrase", phrase] : []
             try run("puttygen", [key(name)] + old + ["--new-passphrase", pw, "-O", "private", "-o", key("\(name).ppk")])
             // ssh.com (Tectia) private keys exist for RSA (and DSA) only; puttygen refuses ed25519/ECDSA.
             if name.hasPrefix("ssh-rsa") {
@@ -108,7 +114,7 @@ struct PKI {
         for file in try fm.contentsOfDirectory(atPath: keysDir.path) {
             chmod(key(file), 0o600)
         }
-        try writePrivate(pki("complete"), "1\n")
+        try writePrivate(pki("complete"), PKI.layoutVersion + "\n")
     }
 
     private func issue(_ name: String, cn: String, ca: String, ext: String) throws {

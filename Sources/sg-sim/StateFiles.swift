@@ -64,7 +64,7 @@ struct StateFiles {
             y += "  \(s.name):\n    profile: sim\n    kind: \(s.kind.rawValue)\n    api-key: {file: apikeys/\(s.name)}\n"
             if let u = s.username, s.kind == .password { y += "    username: \(u)\n" }
             if s.kind == .privateKey { y += "    format: openssh\n" }
-            if s.name == "ssh-rsa-pass" { y += "    passphrase: ssh-rsa-pass-phrase\n" }
+            if PKI.passphraseKeyNames.contains(s.name) { y += "    passphrase: ssh-rsa-pass-phrase\n" }
             if s.kind == .apiKey { y += "    field: ClientSecret\n" }
         }
         y += """

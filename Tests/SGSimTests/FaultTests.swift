@@ -155,7 +155,7 @@ final class LifecycleTests: XCTestCase {
         XCTAssertTrue(config.contains("api-key: {file: apikeys/demo-db}"))
         XCTAssertFalse(config.contains(r.apiKeys["demo-db"]!), "keys live in files, not the config")
         XCTAssertEqual(try String(contentsOfFile: r.stateDir + "/apikeys/demo-db", encoding: .utf8), r.apiKeys["demo-db"]! + "\n")
-        XCTAssertEqual(r.apiKeys.count, 64)  // 63 secrets + the broker key
+        XCTAssertEqual(r.apiKeys.count, 65)  // 64 secrets + the broker key
         sim.stop()
         XCTAssertEqual(sim.exitStatus, 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: r.stateDir))
