@@ -1,4 +1,7 @@
 import CYAML
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A composed YAML node: libyaml's document model, copied into Swift values, with the line each
 /// node starts on (1-based) for error messages.
@@ -104,7 +107,7 @@ public enum YAML {
             open.append(pointer)
             defer { open.removeLast() }
 
-            let tag = node.tag.map { String(cString: $0) } ?? ""
+            let tag = Self.tag(node.tag)
             switch node.type {
             case YAML_SCALAR_NODE:
                 let s = node.data.scalar
@@ -132,6 +135,17 @@ public enum YAML {
             default:
                 throw YAMLError(description: "line \(line): an empty node")
             }
+        }
+
+        /// libyaml's default tags, shared instead of made anew for every node.
+        static let defaultTags = ["tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"]
+
+        static func tag(_ raw: UnsafeMutablePointer<yaml_char_t>?) -> String {
+            guard let raw else { return "" }
+            for known in defaultTags where known.withCString({ strcmp($0, UnsafeRawPointer(raw).assumingMemoryBound(to: CChar.self)) }) == 0 {
+                return known
+            }
+            return String(cString: raw)
         }
 
         func child(_ index: Int32, line: Int) throws -> UnsafeMutablePointer<yaml_node_t> {
