@@ -251,6 +251,47 @@ static void free_attributes(char **a) {
     free(a);
 }
 
+/* Calls `fn` for each entry of a GetSecrets reply, a{o(oayays)}: the item path and its value bytes
+ * (which point into the reply). */
+typedef void (*secret_fn)(const char *path, unsigned char *value, int length, void *ctx);
+
+static void for_each_secret(DBusMessage *secrets, secret_fn fn, void *ctx) {
+    DBusMessageIter top, map;
+    if (!secrets || !d.iter_init(secrets, &top) || d.iter_get_arg_type(&top) != T_ARRAY) return;
+    d.iter_recurse(&top, &map);
+    while (d.iter_get_arg_type(&map) == T_DICT_ENTRY) {
+        DBusMessageIter entry, secret, bytes;
+        const char *path = NULL;
+        d.iter_recurse(&map, &entry);
+        if (d.iter_get_arg_type(&entry) == T_OBJECT_PATH) d.iter_get_basic(&entry, &path);
+        if (path && d.iter_next(&entry) && d.iter_get_arg_type(&entry) == T_STRUCT) {
+            d.iter_recurse(&entry, &secret);   /* (o session, ay parameters, ay value, s content type) */
+            d.iter_next(&secret);
+            d.iter_next(&secret);
+            if (d.iter_get_arg_type(&secret) == T_ARRAY) {
+                unsigned char *value = NULL;
+                int length = 0;
+                d.iter_recurse(&secret, &bytes);
+                d.iter_get_fixed_array(&bytes, &value, &length);
+                fn(path, value, length, ctx);
+            }
+        }
+        d.iter_next(&map);
+    }
+}
+
+typedef struct { const char *path; unsigned char *value; int length; } secret_query;
+
+static void find_secret(const char *path, unsigned char *value, int length, void *ctx) {
+    secret_query *q = ctx;
+    if (!q->value && strcmp(path, q->path) == 0) { q->value = value; q->length = length; }
+}
+
+static void wipe_secret(const char *path, unsigned char *value, int length, void *ctx) {
+    (void)path; (void)ctx;
+    if (value && length > 0) explicit_bzero(value, (size_t)length);
+}
+
 #define MAX_ITEMS 64
 
 int sgsecret_fast_search(const char *const *attributes, int timeout_ms,
@@ -312,33 +353,10 @@ int sgsecret_fast_search(const char *const *attributes, int timeout_ms,
             if (!attrs_reply) { rc = fail(&c, err); goto out; }
             char **attrs = read_attributes(&v);
             d.message_unref(attrs_reply);
-            unsigned char *value = NULL;
-            int length = 0;
-            if (list == 0 && secrets) {
-                DBusMessageIter top, map;
-                if (d.iter_init(secrets, &top) && d.iter_get_arg_type(&top) == T_ARRAY) {
-                    d.iter_recurse(&top, &map);
-                    while (d.iter_get_arg_type(&map) == T_DICT_ENTRY) {
-                        DBusMessageIter entry, secret;
-                        const char *path = NULL;
-                        d.iter_recurse(&map, &entry);
-                        d.iter_get_basic(&entry, &path);
-                        if (path && strcmp(path, paths[0][i]) == 0 && d.iter_next(&entry) &&
-                            d.iter_get_arg_type(&entry) == T_STRUCT) {
-                            d.iter_recurse(&entry, &secret);          /* (o session, ay parameters, ay value, s type) */
-                            d.iter_next(&secret);
-                            d.iter_next(&secret);
-                            if (d.iter_get_arg_type(&secret) == T_ARRAY) {
-                                DBusMessageIter bytes;
-                                d.iter_recurse(&secret, &bytes);
-                                d.iter_get_fixed_array(&bytes, &value, &length);
-                            }
-                            break;
-                        }
-                        d.iter_next(&map);
-                    }
-                }
-            }
+            secret_query q = { paths[list][i], NULL, 0 };
+            if (list == 0) for_each_secret(secrets, find_secret, &q);
+            unsigned char *value = q.value;
+            int length = q.length;
             if (cb && attrs) cb(ctx, "", (const char *const *)attrs, list == 1, value, value ? (size_t)length : 0);
             free_attributes(attrs);
             reported++;
@@ -347,28 +365,7 @@ int sgsecret_fast_search(const char *const *attributes, int timeout_ms,
     rc = reported;
 out:
     if (secrets) {
-        /* Wipe every value the reply carried before libdbus frees it. */
-        DBusMessageIter top, map;
-        if (d.iter_init(secrets, &top) && d.iter_get_arg_type(&top) == T_ARRAY) {
-            d.iter_recurse(&top, &map);
-            while (d.iter_get_arg_type(&map) == T_DICT_ENTRY) {
-                DBusMessageIter entry, secret, bytes;
-                d.iter_recurse(&map, &entry);
-                if (d.iter_next(&entry) && d.iter_get_arg_type(&entry) == T_STRUCT) {
-                    d.iter_recurse(&entry, &secret);
-                    d.iter_next(&secret);
-                    d.iter_next(&secret);
-                    if (d.iter_get_arg_type(&secret) == T_ARRAY) {
-                        unsigned char *value = NULL;
-                        int length = 0;
-                        d.iter_recurse(&secret, &bytes);
-                        d.iter_get_fixed_array(&bytes, &value, &length);
-                        if (value && length > 0) explicit_bzero(value, (size_t)length);
-                    }
-                }
-                d.iter_next(&map);
-            }
-        }
+        for_each_secret(secrets, wipe_secret, NULL);   /* before libdbus frees the reply */
         d.message_unref(secrets);
     }
     if (search) d.message_unref(search);
