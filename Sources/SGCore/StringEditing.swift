@@ -29,13 +29,4 @@ extension String {
         while let l = s.last, l == " " || l == "\t" || l == "\n" || l == "\r" { s = s.dropLast() }
         return String(s)
     }
-
-    /// Whether `needle` occurs in the string, compared as UTF-8 bytes.
-    public func containsBytes(_ needle: String) -> Bool {
-        let n = Array(needle.utf8), s = Array(utf8)
-        guard !n.isEmpty else { return true }
-        guard s.count >= n.count else { return false }
-        for i in 0...(s.count - n.count) where s[i..<(i + n.count)].elementsEqual(n) { return true }
-        return false
-    }
 }

@@ -43,25 +43,18 @@ public final class SecretServiceKeyring: KeyringBackend {
     }
 
     public func lookup(service: String, account: String) throws -> SecretBytes? {
-        try guarded {
-            let items = try readItems(["service": service, "username": account])
-            // python-keyring returns the first hit; prefer one it would also have written.
-            let usable = items.filter { !$0.locked && $0.secret != nil }
-            if let item = usable.first(where: { $0.attributes["application"] == KeyringItem.application }) ?? usable.first {
-                return item.secret
-            }
-            if items.contains(where: { $0.locked }) { throw lockedError() }
-            // A locked collection may hide its items entirely: a miss is only a miss when unlocked.
-            try requireUnlocked()
-            return nil
-        }
+        try lookup(services: [service], account: account)[service]
     }
 
-    /// One search by account (one D-Bus query instead of one per service, plus a lock check per
-    /// miss), then the same choice per service as `lookup`.
+    /// One search (by account, and by service when there is one service) instead of one per
+    /// service plus a lock check per miss. Per service, python-keyring returns the first hit; sg
+    /// prefers one python-keyring would also have written. A locked item, or a miss in a locked
+    /// collection (which may hide its items entirely), is an error, never an empty answer.
     public func lookup(services: [String], account: String) throws -> [String: SecretBytes] {
         try guarded {
-            let items = try readItems(["username": account]).filter { services.contains($0.service) }
+            var query = ["username": account]
+            if services.count == 1 { query["service"] = services[0] }
+            let items = try readItems(query).filter { services.contains($0.service) }
             var found: [String: SecretBytes] = [:]
             for service in services {
                 let usable = items.filter { $0.service == service && !$0.locked && $0.secret != nil }

@@ -92,7 +92,7 @@ public struct SSHKeyTool {
         let text = try fetch(name, format: .openssh)
         do {
             var passphrase: SecretBytes?
-            if Self.isEncryptedPEM(text) {
+            if PEMArmor.isEncryptedPrivateKey(text) {
                 guard spec.passphraseSecret != nil else {
                     throw SGError.config("secret \(name) is an encrypted key and names no passphrase secret (set 'passphrase:' on it)")
                 }
@@ -110,28 +110,6 @@ public struct SSHKeyTool {
             throw SGError.badReference("secret \(name) is a \(spec.kind.rawValue), not a private-key")
         }
         return spec
-    }
-
-    /// An encrypted legacy PEM (`Proc-Type: 4,ENCRYPTED`) or PKCS#8 (`BEGIN ENCRYPTED PRIVATE KEY`) key.
-    public static func isEncryptedPEM(_ text: SecretBytes) -> Bool {
-        text.withUnsafeBytes { raw in
-            contains(raw, "Proc-Type: 4,ENCRYPTED") || contains(raw, "-----BEGIN ENCRYPTED PRIVATE KEY-----")
-        }
-    }
-
-    private static func contains(_ raw: UnsafeRawBufferPointer, _ needle: String) -> Bool {
-        let n = Array(needle.utf8)
-        guard raw.count >= n.count else { return false }
-        var i = 0
-        while i <= raw.count - n.count {
-            if raw[i] == n[0] {
-                var j = 1
-                while j < n.count && raw[i + j] == n[j] { j += 1 }
-                if j == n.count { return true }
-            }
-            i += 1
-        }
-        return false
     }
 
     /// sg-askpass beside the running binary (`/proc/self/exe`), else the first on PATH.

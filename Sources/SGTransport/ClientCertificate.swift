@@ -25,15 +25,15 @@ public struct ClientCertificate: Sendable {
         case .pem(let certPath, let keyPath, let passSource):
             try FileSafety.check(certPath, holdsSecrets: false)
             let certPEM = try FileSafety.readBytes(certPath)
-            guard PEMBlock.contains(certPEM, label: "CERTIFICATE") else {
+            guard PEMArmor.contains(certPEM, label: "CERTIFICATE") else {
                 throw SGError.config("cannot read client certificate \(certPath): no PEM CERTIFICATE block")
             }
             let keyPEM = try FileSafety.readSecret(keyPath)
             // An unencrypted key goes to libcurl as it is: decrypting and re-encoding it with
             // OpenSSL first cost a third of a one-secret fetch (docs/bench.md). libcurl reads it
             // once per connection; a key it cannot use is CURLE_SSL_CERTPROBLEM, a config error.
-            if passSource == nil, !PEMBlock.isEncryptedPrivateKey(keyPEM) {
-                guard PEMBlock.isPrivateKey(keyPEM) else {
+            if passSource == nil, !PEMArmor.isEncryptedPrivateKey(keyPEM) {
+                guard PEMArmor.isPrivateKey(keyPEM) else {
                     throw SGError.config("cannot read client key \(keyPath): no PEM PRIVATE KEY block")
                 }
                 return ClientCertificate(certificateChainPEM: certPEM, privateKeyPEM: keyPEM)
@@ -187,30 +187,3 @@ enum OpenSSL {
     }
 }
 
-/// Looks at PEM armour without decoding it.
-enum PEMBlock {
-    static func contains(_ pem: [UInt8], label: String) -> Bool {
-        contains(pem, "-----BEGIN \(label)-----")
-    }
-
-    /// `BEGIN PRIVATE KEY`, `BEGIN RSA/EC PRIVATE KEY`, … (not `OPENSSH PRIVATE KEY`, which libcurl cannot use).
-    static func isPrivateKey(_ pem: SecretBytes) -> Bool {
-        pem.withUnsafeBytes { contains($0, "PRIVATE KEY-----") && contains($0, "-----BEGIN ") && !contains($0, "OPENSSH PRIVATE KEY") }
-    }
-
-    /// PKCS#8 `ENCRYPTED PRIVATE KEY`, or a legacy key with `Proc-Type: 4,ENCRYPTED`.
-    static func isEncryptedPrivateKey(_ pem: SecretBytes) -> Bool {
-        pem.withUnsafeBytes { contains($0, "ENCRYPTED PRIVATE KEY") || contains($0, "Proc-Type: 4,ENCRYPTED") }
-    }
-
-    /// Searched in place: a key's bytes are never copied out of their SecretBytes.
-    static func contains<C: RandomAccessCollection>(_ haystack: C, _ needle: String) -> Bool where C.Element == UInt8, C.Index == Int {
-        let n = Array(needle.utf8)
-        guard haystack.count >= n.count else { return false }
-        let start = haystack.startIndex
-        for i in start...(start + haystack.count - n.count) where haystack[i] == n[0] && haystack[i..<(i + n.count)].elementsEqual(n) {
-            return true
-        }
-        return false
-    }
-}

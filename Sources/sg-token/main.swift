@@ -35,11 +35,12 @@ struct Context {
     let cache: TokenCache
 
     init() throws {
-        config = try ConfigLoader.load()
-        choice = try KeyringSelection.choose(config: config.keyring)
-        backend = try KeyringSelection.make(choice, config: config.keyring)
+        let env = Environment.current   // read once, not by each step's default argument
+        config = try ConfigLoader.load(environment: env)
+        choice = try KeyringSelection.choose(config: config.keyring, environment: env)
+        backend = try KeyringSelection.make(choice, config: config.keyring, environment: env)
         cache = TokenCache(store: TokenStore(backend: backend),
-                           lockDirectory: TokenCache.defaultLockDirectory(config: config.keyring))
+                           lockDirectory: TokenCache.defaultLockDirectory(config: config.keyring, environment: env))
     }
 
     func report(_ rows: [TokenReport.Row]) throws -> TokenReport {
