@@ -155,12 +155,14 @@ final class HTTPClientTests: XCTestCase {
         assertError(.noPermission, { _ = try self.client(rogue).send(self.passwordRequest()) }, contains: "tls-max: \"1.2\"")
     }
 
-    /// One abrupt close is retried on the next appliance; its answer stands.
+    /// One abrupt close is retried, even for a POST, on the next appliance; its answer stands.
     func testOneAbruptCloseIsRetriedOnTheNextAppliance() throws {
         try sim.admin("/admin/fault", json: ["certAbort": true, "count": 1])
         let c = try client(tls(client: .pem(cert: ready.rogueCert, key: ready.rogueKey, passphrase: nil)),
                            appliances: [appliance, Appliance(host: "localhost", port: ready.port)])
-        assertError(.noPermission, { _ = try c.send(self.passwordRequest()) }, contains: "the client certificate (/")
+        var post = HTTPRequest(.post, "/service/core/v4/Token/LoginResponse")
+        post.setJSONBody(SecretBytes(string: "{}"))
+        assertError(.noPermission, { _ = try c.send(post) }, contains: "the client certificate (/")
         XCTAssertEqual(try sim.stats().connections, 2)
     }
 
@@ -294,11 +296,14 @@ final class HTTPClientTests: XCTestCase {
         try assertPassword(try client())
     }
 
-    /// An HTTP-date in the past means "now".
+    /// An HTTP-date is a Retry-After too (one in the past means "now"): a 503 with it is retried
+    /// even for a POST, as with delay-seconds.
     func testRetryAfterAsAnHTTPDateIsHonoured() throws {
         try sim.admin("/admin/fault", json: ["status": 503, "count": 1, "retryAfter": "Sun, 06 Nov 1994 08:49:37 GMT"])
-        try assertPassword(try client())
-        XCTAssertEqual(try sim.log().map(\.status), [503, 200])
+        var r = HTTPRequest(.post, "/service/core/v4/Token/LoginResponse")
+        r.setJSONBody(SecretBytes(string: "{\"StsAccessToken\":\"bogus\"}"))
+        XCTAssertEqual(try client().send(r).status, 400)
+        XCTAssertEqual(try sim.log().map(\.status), [503, 400])
     }
 
     func testHeaderNumbersAreBounded() {
