@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// Bytes of a secret (password, API key, private key, token) that are wiped when released and
 /// never print themselves.
@@ -27,17 +28,17 @@ public final class SecretBytes: @unchecked Sendable {
         countStored = bytes.count
     }
 
-    /// Copies the UTF-8 of `string`.
+    /// Copies the UTF-8 of `string` straight into wiped storage. (A `String` cannot be wiped; no
+    /// further copy is made on the way, so there is none to forget.)
     public convenience init(string: String) {
         var s = string
-        self.init(utf8Of: &s)
-    }
-
-    private convenience init(utf8Of s: inout String) {
-        let copied = s.withUTF8 { Array($0) }
-        self.init(bytes: copied)
-        var scratch = copied
-        SecretBytes.wipe(&scratch)
+        let count = s.utf8.count
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Swift.max(count, 1), alignment: 16)
+        buffer[0] = 0
+        s.withUTF8 { utf8 in
+            if let base = utf8.baseAddress { buffer.baseAddress!.copyMemory(from: base, byteCount: count) }
+        }
+        self.init(takingOwnershipOf: buffer, count: count)
     }
 
     /// Takes ownership of `buffer`, which must come from `UnsafeMutableRawBufferPointer.allocate`.
@@ -139,11 +140,23 @@ public final class SecretBytes: @unchecked Sendable {
     }
 
     /// Zeroes an array in place (for copies the caller made).
+    ///
+    /// Only the array's own storage can be wiped: after `var b = a`, both share one buffer, and
+    /// mutating `b` first copies it (copy-on-write), so the wipe would zero a fresh copy and leave
+    /// the secret where it was. Wipe the array that holds the bytes, once nothing else shares it
+    /// (move it out with `let x = a; a = []` rather than copying). Such a miss is counted in
+    /// `missedWipes`, which the tests check.
     public static func wipe(_ bytes: inout [UInt8]) {
+        let held = bytes.withUnsafeBytes { $0.baseAddress }
         bytes.withUnsafeMutableBytes { raw in
             if let base = raw.baseAddress { explicit_bzero(base, raw.count) }
+            if UnsafeRawPointer(raw.baseAddress) != held { missedWipes.add(1, ordering: .relaxed) }
         }
     }
+
+    /// How many `wipe` calls found their array's storage shared, so that they zeroed a copy and the
+    /// storage that held the secret was left as it was (see `wipe`). Zero in a correct program.
+    public static let missedWipes = Atomic<Int>(0)
 }
 
 extension SecretBytes: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {

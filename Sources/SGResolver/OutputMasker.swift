@@ -24,8 +24,9 @@ public final class OutputMasker: @unchecked Sendable {
     public init(secrets: [SecretBytes]) {
         var list: [[UInt8]] = []
         for s in secrets where !s.isEmpty {
-            let bytes = s.unsafeArray()
-            if !list.contains(bytes) { list.append(bytes) } else { var b = bytes; SecretBytes.wipe(&b) }
+            var bytes = s.unsafeArray()
+            // A duplicate is wiped in its own storage (a `var` copy would share it and wipe a copy).
+            if !list.contains(bytes) { list.append(bytes) } else { SecretBytes.wipe(&bytes) }
         }
         list.sort { $0.count > $1.count }
         self.secrets = list
@@ -57,8 +58,8 @@ public final class OutputMasker: @unchecked Sendable {
 
     /// Gives up on the held-back tail (it did not become a secret) and returns it.
     public func flush() -> [UInt8] {
+        // Moved, not copied: `data` is then the only holder of the tail and its wipe reaches it.
         var data = carry
-        SecretBytes.wipe(&carry)
         carry = []
         defer { SecretBytes.wipe(&data) }
         return scan(data, final: true)

@@ -206,9 +206,9 @@ public final class RSTSClient: Sendable {
         }
     }
 
+    /// A header's minutes, bounded (a year at most) so that no value from the network can trap.
     static func minutes(_ header: String?) -> Int? {
         guard let h = header?.split(separator: ",").first else { return nil }
-        let trimmed = h.filter { $0 != " " }
-        return Int(trimmed) ?? Double(trimmed).map { Int($0) }
+        return HeaderNumber.decimal(h.utf8, limit: 525_600).map { Int($0) }
     }
 }

@@ -48,12 +48,13 @@ public final class HTTPClient: @unchecked Sendable {
         let deadline = deadline ?? Deadline(seconds: tls.totalTimeout)
         var attempt = 0
         var lastFailure: SGError = .unreachable("no appliance tried")
+        var certificateSuspects = 0
         while true {
             attempt += 1
             var retryAfter: Double?
             var lastResponse: HTTPResponse?
-            let order = applianceOrder(for: request)
-            roundLoop: for index in order {
+            var order = applianceOrder(for: request)[...]
+            roundLoop: while let index = order.popFirst() {
                 if deadline.hasPassed { throw SGError.timeout("\(request.method.rawValue) \(request.pathForLog) took longer than \(fmt(tls.totalTimeout)) s") }
                 switch perform(request, on: index, deadline: deadline) {
                 case .response(let response):
@@ -67,6 +68,14 @@ public final class HTTPClient: @unchecked Sendable {
                     return response
                 case .notSent(let reason):
                     lastFailure = .unreachable(reason)
+                    continue
+                case .certificateSuspect(let reason):
+                    // DESIGN.md's Decisions: retried once, for any method (a server that rejected the
+                    // certificate has not acted on the request), at once, on the next appliance.
+                    certificateSuspects += 1
+                    if certificateSuspects >= 2 { throw SGError.denied(certificateProbablyRejected(reason)) }
+                    lastFailure = .unreachable(reason)
+                    if order.isEmpty { order.append(request.absoluteURL == nil ? (index + 1) % appliances.count : index) }
                     continue
                 case .maybeSent(let reason):
                     lastFailure = .unreachable(reason)
@@ -113,6 +122,10 @@ public final class HTTPClient: @unchecked Sendable {
         case notSent(String)
         /// The request may have reached the server: only idempotent requests are retried.
         case maybeSent(String)
+        /// A new connection that presented the client certificate failed to send or receive before
+        /// any byte of an answer: under TLS 1.3 that is how a rejected certificate often looks
+        /// (the server's alert races its close), so it is tried once more before being called so.
+        case certificateSuspect(String)
         case fatal(SGError)
     }
 
@@ -154,7 +167,7 @@ public final class HTTPClient: @unchecked Sendable {
                 // Do not leave pointers into memory that is about to be freed.
                 try h.setNull(CURLOPT_HTTPHEADER)
                 try h.setNull(CURLOPT_POSTFIELDS)
-                let ms = Int((Clock.now - started) * 1000)
+                let ms = (Clock.now - started).clampedMilliseconds()
                 if let failure {
                     Log.logger.debug("\(request.method.rawValue) \(request.pathForLog) at \(appliance) failed after \(ms) ms: curl \(failure.number)")
                     return classify(failure, handle: h, appliance: appliance, request: request, deadline: deadline)
@@ -187,9 +200,9 @@ public final class HTTPClient: @unchecked Sendable {
         try h.set(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_1_1))
         try h.set(CURLOPT_TCP_NODELAY, 1)
         try h.set(CURLOPT_USERAGENT, "sg/1")
-        let remainingMs = max(1, Int(deadline.remaining * 1000))
+        let remainingMs = deadline.remaining.clampedMilliseconds()
         try h.set(CURLOPT_TIMEOUT_MS, remainingMs)
-        try h.set(CURLOPT_CONNECTTIMEOUT_MS, max(1, min(Int(tls.connectTimeout * 1000), remainingMs)))
+        try h.set(CURLOPT_CONNECTTIMEOUT_MS, min(tls.connectTimeout.clampedMilliseconds(), remainingMs))
         var sslVersion = Int(CURL_SSLVERSION_TLSv1_2)
         if tls.tlsMax == .v1_2 { sslVersion |= Int(CURL_SSLVERSION_MAX_TLSv1_2) }
         try h.set(CURLOPT_SSLVERSION, sslVersion)
@@ -242,17 +255,70 @@ public final class HTTPClient: @unchecked Sendable {
                 let what = identity == nil ? "no client certificate was presented" : "the client certificate (\(identity!.subject)) was rejected"
                 return .fatal(.denied("\(appliance): \(what): \(detail)"))
             }
+            if f.code == CURLE_SSL_CONNECT_ERROR, Self.isProtocolVersionMismatch(lower) {
+                return .fatal(.config(protocolVersionMismatch(appliance, detail: detail, deadline: deadline)))
+            }
             if f.code == CURLE_SSL_CONNECT_ERROR { return .notSent("\(appliance): \(detail)") }
+            if nothingReceivedOnNewConnection(handle) { return .certificateSuspect("\(appliance): \(detail)") }
             return .maybeSent("\(appliance): \(detail)")
         case CURLE_WRITE_ERROR where handle.sink.overflow:
             return .fatal(.unexpectedResponse("\(appliance): response body larger than \(handle.sink.body.limit) bytes"))
-        case CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE:
+        case CURLE_GOT_NOTHING:
+            if nothingReceivedOnNewConnection(handle) { return .certificateSuspect("\(appliance): \(detail)") }
+            return .maybeSent("\(appliance): \(detail)")
+        case CURLE_PARTIAL_FILE:
             return .maybeSent("\(appliance): \(detail)")
         case CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT:
             return .fatal(.config("bad URL for \(appliance): \(detail)"))
         default:
             return .maybeSent("\(appliance): \(detail)")
         }
+    }
+}
+
+extension HTTPClient {
+    /// A failure that may be a rejected client certificate (see `Outcome.certificateSuspect`): a
+    /// certificate was presented, on a connection made for this request (a reused one had already
+    /// been accepted), and not one byte of an answer came back.
+    fileprivate func nothingReceivedOnNewConnection(_ handle: CurlHandle) -> Bool {
+        identity != nil && handle.long(CURLINFO_NUM_CONNECTS) > 0 && handle.long(CURLINFO_RESPONSE_CODE) == 0
+            && handle.sink.headers.isEmpty && handle.sink.body.count == 0
+    }
+
+    /// OpenSSL's words for "no TLS version in common": the server's alert, or a version it chose
+    /// that this side does not allow.
+    fileprivate static func isProtocolVersionMismatch(_ lowercasedDetail: String) -> Bool {
+        ["alert protocol version", "unsupported protocol", "no protocols available"].contains { lowercasedDetail.contains($0) }
+    }
+
+    /// A version mismatch is configuration (78), not an outage: says what the server offers (asked
+    /// with `TLSVersionProbe`) and what to change.
+    fileprivate func protocolVersionMismatch(_ appliance: Appliance, detail: String, deadline: Deadline) -> String {
+        let capped = tls.tlsMax == .v1_2
+        let candidates = (capped ? [TLSVersionProbe.tls1_3] : []) + [TLSVersionProbe.tls1_1, TLSVersionProbe.tls1_0]
+        let seconds = min(2, tls.connectTimeout, max(0.2, deadline.remaining / Double(candidates.count)))
+        let offered = TLSVersionProbe.accepted(by: appliance, of: candidates, seconds: seconds)
+        let ours = capped ? "TLS 1.2 (tls-max: \"1.2\")" : "TLS 1.2 and 1.3"
+        let theirs = offered.isEmpty ? "none that sg can use" : "TLS " + offered.joined(separator: " and ")
+        var message = "\(appliance): no TLS version in common: the server offers \(theirs); sg speaks \(ours) (\(detail))"
+        if offered.contains("1.3") {
+            message += "; remove tls-max from the profile"
+        } else if !offered.isEmpty {
+            message += "; the appliance must be set to allow TLS 1.2 or newer"
+        }
+        return message
+    }
+
+    /// The message when the same failure came twice: exit 77, with the `tls-max` hint where TLS 1.3
+    /// was possible (under TLS 1.2 the certificate is judged inside the handshake, where a rejection
+    /// is reported as such).
+    fileprivate func certificateProbablyRejected(_ reason: String) -> String {
+        let subject = identity.map { " (\($0.subject))" } ?? ""
+        var message = "the client certificate\(subject) was probably rejected: the connection closed before any answer, twice (\(reason))"
+        if tls.tlsMax != .v1_2 {
+            message += "; under TLS 1.3 the appliance judges it after the handshake: set tls-max: \"1.2\" in the profile to see its answer"
+        }
+        return message
     }
 }
 
@@ -267,7 +333,7 @@ public struct RetryPolicy: Sendable {
 
     /// Seconds to wait before retrying this response, or nil when it is final.
     func retryDelay(for response: HTTPResponse, request: HTTPRequest, attempt: Int) -> Double? {
-        let retryAfter = response.header("Retry-After").flatMap { Double($0.trimmingSpaces()) }.map { max(0, $0) }
+        let retryAfter = Self.retryAfter(response)
         switch response.status {
         case 429:
             return retryAfter ?? backoff(attempt: attempt)
@@ -283,7 +349,13 @@ public struct RetryPolicy: Sendable {
     /// 429 and 503-with-Retry-After that never cleared are a "try later" failure; a plain 5xx is
     /// handed back for the caller to explain.
     func mustFailAfterRetries(_ response: HTTPResponse) -> Bool {
-        response.status == 429 || (response.status == 503 && response.header("Retry-After") != nil)
+        response.status == 429 || (response.status == 503 && Self.retryAfter(response) != nil)
+    }
+
+    /// The response's usable `Retry-After` in seconds (see `HeaderNumber.retryAfter`); an
+    /// unusable one counts as absent.
+    static func retryAfter(_ response: HTTPResponse) -> Double? {
+        response.header("Retry-After").flatMap { HeaderNumber.retryAfter($0, now: Clock.wallNow) }
     }
 
     func backoff(attempt: Int) -> Double {
@@ -295,12 +367,16 @@ public struct RetryPolicy: Sendable {
 
 func sleepSeconds(_ s: Double) {
     guard s > 0 else { return }
-    var ts = timespec(tv_sec: Int(s), tv_nsec: Int((s - Double(Int(s))) * 1e9))
+    let ms = s.clampedMilliseconds()
+    var ts = timespec(tv_sec: ms / 1000, tv_nsec: (ms % 1000) * 1_000_000)
     var rem = timespec()
     while nanosleep(&ts, &rem) != 0 && errno == EINTR { ts = rem }
 }
 
+/// Seconds for a message, to one decimal; values from the network can be anything, so no
+/// conversion here may trap.
 func fmt(_ d: Double) -> String {
+    guard d.isFinite, abs(d) < 1e15 else { return d.isNaN ? "?" : (d < 0 ? "-" : "") + "many" }
     let r = (d * 10).rounded() / 10
     return r == r.rounded() ? String(Int(r)) : String(r)
 }

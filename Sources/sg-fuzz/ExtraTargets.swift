@@ -3,6 +3,7 @@ import SGCore
 /// Targets for parsers that landed with later branches.
 let extraFuzzTargets: [FuzzTarget] = [
     FuzzTarget(name: "git-credential", summary: "GitCredential.parse (git's credential protocol on stdin)", run: fuzzGitCredential),
+    FuzzTarget(name: "http-header", summary: "SGTransport.HeaderNumber: Retry-After (seconds, HTTP-dates) and header numbers", run: fuzzHTTPHeaderNumber),
 ]
 
 func fuzzGitCredential(_ raw: UnsafeRawBufferPointer) {

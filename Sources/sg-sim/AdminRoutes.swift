@@ -9,7 +9,7 @@ extension SimApp {
         switch (req.method, req.segments) {
         case ("POST", ["admin", "fault"]):
             guard let fault = Fault(body) else {
-                return .json(400, .object([("error", .string("need status, delayMs or reset, and count > 0"))]))
+                return .json(400, .object([("error", .string("need status, delayMs, reset or certAbort, and count > 0"))]))
             }
             faults.add(fault)
             return okReply

@@ -4,20 +4,25 @@ import Foundation
 /// Safeguard and Identity listeners (never the admin listener).
 struct Fault {
     var status: Int?
-    var retryAfter: Int?
+    /// Sent verbatim: a number of seconds, or any text (`"1e19"`, an HTTP-date) to test parsers.
+    var retryAfter: String?
     var delayMs: Int?
     var reset: Bool
+    /// Not a request fault: the next `count` TLS connections whose client certificate is rejected
+    /// are closed at once with a TCP reset, with no TLS alert (see `CertificateAbort`).
+    var certAbort: Bool
     var remaining: Int
     var pathPrefix: String?
 
     init?(_ obj: [String: Any]) {
         status = obj["status"] as? Int
-        retryAfter = obj["retryAfter"] as? Int
+        retryAfter = (obj["retryAfter"] as? Int).map { String($0) } ?? obj["retryAfter"] as? String
         delayMs = obj["delayMs"] as? Int
         reset = obj["reset"] as? Bool ?? false
+        certAbort = obj["certAbort"] as? Bool ?? false
         remaining = obj["count"] as? Int ?? 1
         pathPrefix = obj["path"] as? String
-        guard status != nil || delayMs != nil || reset, remaining > 0 else { return nil }
+        guard status != nil || delayMs != nil || reset || certAbort, remaining > 0 else { return nil }
     }
 
     func matches(_ path: String) -> Bool {
@@ -29,7 +34,7 @@ struct Fault {
     var response: SimResponse? {
         guard let status else { return nil }
         var r = SimResponse.json(status, safeguardError(90000 + status, "Simulated fault (HTTP \(status))."))
-        if let retryAfter { r.headers.append(("Retry-After", String(retryAfter))) }
+        if let retryAfter { r.headers.append(("Retry-After", retryAfter)) }
         return r
     }
 }
@@ -49,10 +54,21 @@ struct FaultQueue {
 
     /// Takes one use of the first fault matching `path`.
     mutating func take(_ path: String) -> FaultAction? {
-        guard let i = faults.firstIndex(where: { $0.matches(path) }) else { return nil }
+        guard let i = faults.firstIndex(where: { !$0.certAbort && $0.matches(path) }) else { return nil }
         let f = faults[i]
         faults[i].remaining -= 1
         if faults[i].remaining <= 0 { faults.remove(at: i) }
         return FaultAction(replacement: f.response, delayMs: f.delayMs ?? 0, reset: f.reset)
+    }
+
+    /// Is a `certAbort` fault queued? (Checked when a TLS connection is accepted.)
+    var certAbortQueued: Bool { faults.contains { $0.certAbort } }
+
+    /// Takes one use of the first `certAbort` fault; false when none is left.
+    mutating func takeCertAbort() -> Bool {
+        guard let i = faults.firstIndex(where: { $0.certAbort }) else { return false }
+        faults[i].remaining -= 1
+        if faults[i].remaining <= 0 { faults.remove(at: i) }
+        return true
     }
 }

@@ -18,7 +18,12 @@ enum HTTPServer {
                     let conn = app.newConnection(listener)
                     let ops = channel.pipeline.syncOperations
                     if let tls {
-                        try ops.addHandler(NIOSSLServerHandler(context: tls))
+                        if app.locked({ app.faults.certAbortQueued }) {
+                            try ops.addHandler(NIOSSLServerHandler(
+                                context: tls, customVerificationCallback: CertificateAbort.verifier(app: app, channel: channel)))
+                        } else {
+                            try ops.addHandler(NIOSSLServerHandler(context: tls))
+                        }
                     }
                     try ops.configureHTTPServerPipeline(withErrorHandling: true)
                     try ops.addHandler(SimHTTPHandler(app: app, conn: conn, listener: listener))

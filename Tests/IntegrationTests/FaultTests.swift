@@ -258,6 +258,20 @@ final class FaultTests: HarnessCase {
         }
     }
 
+    /// `Retry-After: 1e19` (or any wait beyond Int's range) killed every tool with SIGILL; it is
+    /// "try later" (75) at once, one line on stderr.
+    func testRetryAfterBeyondAnyRangeIsTryLater() throws {
+        let config = try h.config(timeouts: (connect: 1, total: 5))
+        for c in cases {
+            for value in ["1e19", "99999999999999999999999"] {
+                try h.fault(["status": 503, "count": 100, "retryAfter": value, "path": c.faultPath])
+                assertFailure(try h.run(c, config: config, home: try h.home(self)), c, status: 75, within: 5 + 10,
+                              mentions: ["wait"], "Retry-After: \(value)")
+                _ = try h.sim.post("/admin/clear")
+            }
+        }
+    }
+
     func testConnectionResetMidResponseIsRetried() throws {
         let config = try h.config()
         for c in cases {
@@ -290,6 +304,31 @@ final class FaultTests: HarnessCase {
         for c in cases {
             assertFailure(try h.run(c, config: config, home: try h.home(self)), c, status: 77, within: 20,
                           mentions: ["certificate"], "rogue client certificate")
+        }
+    }
+
+    /// The TLS 1.3 race made certain (sg-sim's certAbort: a reset instead of the alert): every tool
+    /// says the certificate was probably rejected (77) after one retry, not "unreachable" (69) or
+    /// "may have been applied" (76).
+    func testCertificateRejectedWithAnAbruptCloseIsDenied() throws {
+        let config = try h.config(client: (h.ready.rogueCert, h.ready.rogueKey))
+        for c in cases {
+            try h.fault(["certAbort": true, "count": 100])
+            assertFailure(try h.run(c, config: config, home: try h.home(self)), c, status: 77, within: 20,
+                          mentions: ["probably rejected", "tls-max"], "rogue certificate, abrupt close")
+            _ = try h.sim.post("/admin/clear")
+        }
+    }
+
+    /// An appliance that offers only TLS 1.1: configuration (78), naming the version, not 69.
+    func testApplianceOfferingOnlyTLS11IsConfiguration() throws {
+        let server = try OpenSSLServer(cert: h.ready.serverCert, key: try XCTUnwrap(h.ready.serverKey),
+                                       flags: ["-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0"])
+        defer { server.stop() }
+        let config = try h.config(appliances: ["127.0.0.1:\(server.port)"])
+        for c in cases {
+            assertFailure(try h.run(c, config: config, home: try h.home(self)), c, status: 78, within: 20,
+                          mentions: ["TLS 1.1"], "TLS 1.1 only")
         }
     }
 

@@ -51,4 +51,12 @@ final class OutputMaskerTests: XCTestCase {
         XCTAssertEqual(run([], ["a", "b"]), "ab")
         XCTAssertEqual(run([""], ["a", "b"]), "ab")
     }
+
+    /// A duplicate value was wiped through `var b = bytes` (shared storage: the wipe hit a copy), and
+    /// `flush` wiped the held-back tail through a copy as well.
+    func testEveryWipeReachesTheSecretsOwnStorage() {
+        let before = SecretBytes.missedWipes.load(ordering: .relaxed)
+        XCTAssertEqual(run(["secret", "secret", "other"], ["a sec", "ret and sec"]), "a <concealed by sg> and sec")
+        XCTAssertEqual(SecretBytes.missedWipes.load(ordering: .relaxed), before, "a wipe zeroed a copy, not the secret")
+    }
 }

@@ -46,6 +46,22 @@ final class FaultTests: SimTestCase {
         XCTAssertEqual(try demo().status, 200)
     }
 
+    /// `certAbort`: a rejected client certificate ends in a TCP reset, never the TLS alert, for
+    /// `count` rejections; a trusted certificate is served as usual meanwhile.
+    func testCertAbortResetsInsteadOfTheAlert() throws {
+        try simulator.admin("/admin/fault", json: ["certAbort": true, "count": 3])
+        XCTAssertEqual(try demo().status, 200, "a trusted certificate is not affected")
+        for _ in 0..<3 {
+            let r = try Curl.a2a(sim, key: sim.apiKeys["demo-db"], "Credentials?type=Password", rogue: true, extra: ["--tlsv1.3"])
+            XCTAssertTrue([55, 56].contains(r.exit), "send/receive failure, got \(r.exit): \(r.stderr)")
+            XCTAssertFalse(r.stderr.lowercased().contains("alert"), r.stderr)
+        }
+        // The fault is used up: the usual alert again.
+        let r = try Curl.a2a(sim, key: sim.apiKeys["demo-db"], "Credentials?type=Password", rogue: true, extra: ["--tls-max", "1.2"])
+        XCTAssertNotEqual(r.exit, 0)
+        XCTAssertTrue(r.stderr.lowercased().contains("alert"), r.stderr)
+    }
+
     func testRotateChangesThePasswordAndDoesNotRevealIt() throws {
         let key = sim.apiKeys["rotating-pw"]
         let before = try XCTUnwrap(try Curl.a2a(sim, key: key, "Credentials?type=Password").json as? String)

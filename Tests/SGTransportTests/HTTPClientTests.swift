@@ -134,6 +134,67 @@ final class HTTPClientTests: XCTestCase {
         assertError(.noPermission, { _ = try c.send(self.passwordRequest()) }, contains: "the client certificate (/")
     }
 
+    /// Under TLS 1.3 a rejected certificate often shows as a broken pipe or a reset instead of the
+    /// alert (sg-sim's certAbort fault makes that certain): retried once, then 77 with the hint, for
+    /// any method; not 69 after retries, not 76.
+    func testCertificateRejectedWithAnAbruptCloseIsDeniedAfterOneRetry() throws {
+        let rogue = tls(client: .pem(cert: ready.rogueCert, key: ready.rogueKey, passphrase: nil))
+        var post = HTTPRequest(.post, "/service/core/v4/Token/LoginResponse")
+        post.setJSONBody(SecretBytes(string: "{}"))
+        for request in [passwordRequest(), post] {
+            try sim.post("/admin/clear")
+            try sim.post("/admin/reset-log")
+            try sim.admin("/admin/fault", json: ["certAbort": true, "count": 2])
+            let c = try client(rogue)
+            assertError(.noPermission, { _ = try c.send(request) }, contains: "probably rejected")
+            XCTAssertEqual(try sim.stats().connections, 2, "\(request.method): tried once more, no further")
+            XCTAssertEqual(try sim.log().count, 0, "no request was served")
+        }
+        try sim.post("/admin/clear")
+        try sim.admin("/admin/fault", json: ["certAbort": true, "count": 2])
+        assertError(.noPermission, { _ = try self.client(rogue).send(self.passwordRequest()) }, contains: "tls-max: \"1.2\"")
+    }
+
+    /// One abrupt close is retried, even for a POST, on the next appliance; its answer stands.
+    func testOneAbruptCloseIsRetriedOnTheNextAppliance() throws {
+        try sim.admin("/admin/fault", json: ["certAbort": true, "count": 1])
+        let c = try client(tls(client: .pem(cert: ready.rogueCert, key: ready.rogueKey, passphrase: nil)),
+                           appliances: [appliance, Appliance(host: "localhost", port: ready.port)])
+        var post = HTTPRequest(.post, "/service/core/v4/Token/LoginResponse")
+        post.setJSONBody(SecretBytes(string: "{}"))
+        assertError(.noPermission, { _ = try c.send(post) }, contains: "the client certificate (/")
+        XCTAssertEqual(try sim.stats().connections, 2)
+    }
+
+    func testTrustedCertificateIsServedWhileTheFaultIsQueued() throws {
+        try sim.admin("/admin/fault", json: ["certAbort": true, "count": 1])
+        try assertPassword(try client())
+    }
+
+    // MARK: TLS versions
+
+    /// A server that offers only TLS 1.1 was "unreachable" (69) after retries: a version mismatch is
+    /// configuration (78), at once, and the line says what the server offers.
+    func testServerWithOnlyTLS11IsAConfigErrorSayingWhatItOffers() throws {
+        let server = try OpenSSLServer(cert: ready.serverCert, key: try XCTUnwrap(ready.serverKey), flags: ["-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0"])
+        defer { server.stop() }
+        let old = Appliance(host: "127.0.0.1", port: server.port)
+        assertError(.config, { _ = try self.client(appliances: [old]).send(self.passwordRequest()) }, contains: "offers TLS 1.1;")
+        var capped = tls()
+        capped.tlsMax = .v1_2
+        assertError(.config, { _ = try self.client(capped, appliances: [old]).send(self.passwordRequest()) }, contains: "offers TLS 1.1;")
+    }
+
+    func testTLS13OnlyServerWithTLSMax12SaysToRemoveTheCap() throws {
+        let server = try OpenSSLServer(cert: ready.serverCert, key: try XCTUnwrap(ready.serverKey), flags: ["-tls1_3"])
+        defer { server.stop() }
+        var capped = tls()
+        capped.tlsMax = .v1_2
+        let c = try client(capped, appliances: [Appliance(host: "127.0.0.1", port: server.port)])
+        assertError(.config, { _ = try c.send(self.passwordRequest()) }, contains: "offers TLS 1.3; sg speaks TLS 1.2 (tls-max: \"1.2\")")
+        assertError(.config, { _ = try c.send(self.passwordRequest()) }, contains: "remove tls-max")
+    }
+
     // MARK: pins and verification
 
     func serverPin() throws -> String {
@@ -206,6 +267,68 @@ final class HTTPClientTests: XCTestCase {
         let start = Clock.now
         assertError(.tempFailure, { _ = try c.send(self.passwordRequest()) }, contains: "wait 60")
         XCTAssertLessThan(Clock.now - start, 3)
+    }
+
+    /// Retry-After values beyond Int's range trapped converting to Int (SIGILL); any wait longer
+    /// than the deadline is "try later" (75) at once, whatever its spelling.
+    func testRetryAfterBeyondAnyRangeIsTryLaterNotACrash() throws {
+        for value in ["1e19", "99999999999999999999999999", "1e400", "Fri, 31 Dec 9999 23:59:59 GMT"] {
+            try sim.post("/admin/clear")
+            try sim.admin("/admin/fault", json: ["status": 503, "count": 5, "retryAfter": value])
+            let c = try client(tls(total: 5))
+            let start = Clock.now
+            assertError(.tempFailure, { _ = try c.send(self.passwordRequest()) }, contains: "asked to wait")
+            XCTAssertLessThan(Clock.now - start, 3, "\(value): gave up at once")
+        }
+    }
+
+    /// Values that are no delay at all (`inf`, `nan`, negative, garbage) are ignored, as RFC 9110
+    /// says: a 429 then backs off as without one and ends as "try later"; a 503 is a plain 503.
+    func testUnusableRetryAfterIsIgnored() throws {
+        for value in ["inf", "nan", "-5", "0x10", "soon"] {
+            try sim.post("/admin/clear")
+            try sim.admin("/admin/fault", json: ["status": 429, "count": 10, "retryAfter": value])
+            let c = try client(tls(total: 5))
+            assertError(.tempFailure, { _ = try c.send(self.passwordRequest()) }, contains: "429")
+        }
+        try sim.post("/admin/clear")
+        try sim.admin("/admin/fault", json: ["status": 503, "count": 1, "retryAfter": "inf"])
+        try assertPassword(try client())
+    }
+
+    /// An HTTP-date is a Retry-After too (one in the past means "now"): a 503 with it is retried
+    /// even for a POST, as with delay-seconds.
+    func testRetryAfterAsAnHTTPDateIsHonoured() throws {
+        try sim.admin("/admin/fault", json: ["status": 503, "count": 1, "retryAfter": "Sun, 06 Nov 1994 08:49:37 GMT"])
+        var r = HTTPRequest(.post, "/service/core/v4/Token/LoginResponse")
+        r.setJSONBody(SecretBytes(string: "{\"StsAccessToken\":\"bogus\"}"))
+        XCTAssertEqual(try client().send(r).status, 400)
+        XCTAssertEqual(try sim.log().map(\.status), [503, 400])
+    }
+
+    func testHeaderNumbersAreBounded() {
+        let now = 1_700_000_000.0
+        XCTAssertEqual(HeaderNumber.retryAfter("120", now: now), 120)
+        XCTAssertEqual(HeaderNumber.retryAfter(" 2.5 ", now: now), 2.5)
+        XCTAssertEqual(HeaderNumber.retryAfter("1e19", now: now), HeaderNumber.maxDelay)
+        XCTAssertEqual(HeaderNumber.retryAfter("1" + String(repeating: "0", count: 400), now: now), HeaderNumber.maxDelay)
+        for bad in ["", "inf", "Infinity", "nan", "-1", "0x10", "1 2", "1e", "e5", "+5", "٣"] {
+            XCTAssertNil(HeaderNumber.retryAfter(bad, now: now), bad)
+        }
+        XCTAssertEqual(HeaderNumber.httpDate("Sun, 06 Nov 1994 08:49:37 GMT"), 784_111_777)
+        XCTAssertEqual(HeaderNumber.httpDate("Sunday, 06-Nov-94 08:49:37 GMT"), 784_111_777)
+        XCTAssertEqual(HeaderNumber.httpDate("Sun Nov  6 08:49:37 1994"), 784_111_777)
+        XCTAssertNil(HeaderNumber.httpDate("Sun, 36 Nov 1994 08:49:37 GMT"))
+        XCTAssertNil(HeaderNumber.httpDate("Sun, 06 Nov 1994 08:49 GMT"))
+        XCTAssertEqual(HeaderNumber.retryAfter("Sun, 06 Nov 1994 08:49:37 GMT", now: now), 0)
+        XCTAssertEqual(HeaderNumber.decimal("-1e30", limit: 10), -10)
+        XCTAssertEqual(Double.infinity.clampedMilliseconds(), 1 << 40)
+        XCTAssertEqual(Double.nan.clampedMilliseconds(), 1)
+        XCTAssertEqual(1e300.clampedMilliseconds(), 1 << 40)
+        XCTAssertEqual(0.0015.clampedMilliseconds(), 2)
+        XCTAssertEqual(fmt(1e19), "many")
+        XCTAssertEqual(fmt(.infinity), "many")
+        XCTAssertEqual(fmt(2.25), "2.3")
     }
 
     func testConnectionResetMidResponseIsRetriedForGet() throws {
