@@ -49,6 +49,7 @@ public enum Subprocess {
         var chunk = [UInt8](repeating: 0, count: 4096)
         defer { SecretBytes.wipe(&chunk) }
         var status: Int32?
+        var nap = 0.00025
         var pfd = pollfd(fd: pipeFDs[0], events: Int16(POLLIN), revents: 0)
         defer { if pfd.fd >= 0 { close(pfd.fd) } }
         // Until stdout is closed and the command has exited: a closed stdout alone is not the end.
@@ -63,11 +64,14 @@ public enum Subprocess {
                 if status == nil { while waitpid(pid, nil, 0) < 0 && errno == EINTR {} }
                 throw SGError.timeout("command \(argv[0]) did not finish in \(Int(timeout)) s")
             }
-            // With stdout closed, poll nothing and sleep a little between checks of the exit.
-            let slice = pfd.fd >= 0 ? min(left, 1) : min(left, 0.01)
-            let pr = poll(&pfd, pfd.fd >= 0 ? 1 : 0, Int32((slice * 1000).rounded(.up)))
+            // With stdout closed, poll nothing: sleep between checks of the exit, briefly at
+            // first (most commands exit right after closing stdout), longer as it drags on.
+            let open = pfd.fd >= 0
+            if !open { nap = min(nap * 2, 0.05) }
+            let slice = open ? min(left, 1) : min(left, nap)
+            let pr = poll(&pfd, open ? 1 : 0, Int32((slice * 1000).rounded(.up)))
             if pr < 0 && errno == EINTR { continue }
-            if pr <= 0 || pfd.fd < 0 { continue }
+            if pr <= 0 || !open { continue }
             let n = read(pfd.fd, &chunk, chunk.count)
             if n < 0 && (errno == EINTR || errno == EAGAIN) { continue }
             if n <= 0 {

@@ -331,10 +331,10 @@ final class SGExecTests: XCTestCase {
         // No lock: being made by another run, or left by an sg-exec from before the locks.
         try FileManager.default.createDirectory(atPath: "\(rt)/sg-exec.nolock", withIntermediateDirectories: false,
                                                 attributes: [.posixPermissions: 0o700])
-        FileManager.default.createFile(atPath: "\(rt)/sg-exec.nolock/KEY", contents: Data("x".utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: "\(rt)/sg-exec.nolock/KEY", contents: Data("x".utf8)))
         // Not our naming: never touched.
         try FileManager.default.createDirectory(atPath: "\(rt)/other.abcdef", withIntermediateDirectories: false)
-        FileManager.default.createFile(atPath: "\(rt)/other.abcdef/.lock", contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: "\(rt)/other.abcdef/.lock", contents: Data()))
         let r = try exec(["-e", "A=sg:bulk-01", "--", "/bin/true"], env: ["XDG_RUNTIME_DIR": rt])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(Set(contents(rt)), ["sg-exec.nolock", "sg-exec.nolock/KEY", "other.abcdef", "other.abcdef/.lock"])

@@ -15,7 +15,7 @@ final class ExecConfigTests: XCTestCase {
     }
 
     func testGlobsTyposAndShapesAreRefusedWithFileAndLine() throws {
-        for (body, expected) in [("exec:\n  env: [\"PG*\"]\n", "test.yaml:2: exec.env: 'PG*' is not a variable name"),
+        for (body, expected) in [("exec:\n  env: [\"PG*\"]\n", "test.yaml:3: exec.env: 'PG*' is not a variable name"),
                                  ("exec:\n  env: [\"A=B\"]\n", "is not a variable name"),
                                  ("exec:\n  env: [\"1X\"]\n", "is not a variable name"),
                                  ("exec:\n  env: [\"\"]\n", "is not a variable name"),
