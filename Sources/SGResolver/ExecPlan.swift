@@ -125,11 +125,12 @@ public enum ExecPlan {
             }
             guard let eq else {
                 // Bare -e VAR: the inherited VAR, which must exist and may not be one of sg's own.
+                let shown = name.prefix(64)
                 guard environment[name] != nil else {
-                    throw SGError.usage("-e \(name): \(name) is not set; give -e \(name)=REF or export it")
+                    throw SGError.usage("-e \(shown): \(shown) is not set; give -e \(shown)=REF or export it")
                 }
                 guard !dropped.contains(name) else {
-                    throw SGError.usage("-e \(name): \(name) holds one of sg's own secrets and never reaches the child")
+                    throw SGError.usage("-e \(shown): \(shown) holds one of sg's own secrets and never reaches the child")
                 }
                 named.insert(name)
                 continue
