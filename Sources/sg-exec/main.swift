@@ -33,7 +33,8 @@ struct SGExec: ParsableCommand {
     @Flag(help: "Resolve every inherited variable whose value is a reference (sg:...).")
     var envAll = false
 
-    @Option(parsing: .singleValue, help: ArgumentHelp("Let a secret set the interpreter/loader hook variable NAME (e.g. PYTHONPATH); repeatable.", valueName: "NAME"))
+    @Option(parsing: .singleValue, help: ArgumentHelp("Let a secret set the interpreter/loader hook variable NAME (e.g. PYTHONPATH); repeatable.", valueName: "NAME"),
+            completion: .list(ExecPlan.hookVariables.sorted()))
     var allowEnv: [String] = []
 
     @Option(name: .customShort("f"), help: ArgumentHelp("A summon secrets.yml.", valueName: "file"))
