@@ -5,6 +5,7 @@ public struct Config: Sendable {
     public var git = GitConfig()
     public var ssh = SSHConfig()
     public var keyring = KeyringConfig()
+    public var exec = ExecConfig()
     public var defaultProfileName: String?
     /// The files that were read, system file first.
     public var files: [String] = []
@@ -211,5 +212,14 @@ public struct KeyringConfig: Sendable {
     public var backend: Backend = .auto
     public var directory: String?
     public var dbusTimeoutMs = 1500
+    public init() {}
+}
+
+/// The `exec:` section: what sg-exec may do with the environment beyond its command line.
+public struct ExecConfig: Sendable {
+    /// Inherited variables whose reference values sg-exec resolves (as a bare `-e NAME` does).
+    public var env: Set<String> = []
+    /// Interpreter and loader hook variables a secret may set anyway (as `--allow-env NAME`).
+    public var allowEnv: Set<String> = []
     public init() {}
 }

@@ -71,6 +71,8 @@ extension Config {
         ssh.passwords = other.ssh.passwords + ssh.passwords
         ssh.confirm = other.ssh.confirm + ssh.confirm
         if other.keyring.isSet { keyring = other.keyring }
+        exec.env.formUnion(other.exec.env)
+        exec.allowEnv.formUnion(other.exec.allowEnv)
         if other.defaultProfileName != nil { defaultProfileName = other.defaultProfileName }
         files += other.files
     }
@@ -172,7 +174,7 @@ struct ConfigParser {
         }
         guard let root else { throw SGError.config("\(file): empty file; it needs at least 'version: 1'") }
         let top = YNode(node: root, file: file)
-        let entries = try top.mapping("the top level", allowed: ["version", "default-profile", "profiles", "secrets", "git", "ssh", "keyring"])
+        let entries = try top.mapping("the top level", allowed: ["version", "default-profile", "profiles", "secrets", "git", "ssh", "keyring", "exec"])
         guard let version = entries.first(where: { $0.key == "version" }) else {
             throw top.error("missing 'version: 1'")
         }
@@ -195,6 +197,7 @@ struct ConfigParser {
             case "git": config.git = try parseGit(value)
             case "ssh": config.ssh = try parseSSH(value)
             case "keyring": config.keyring = try parseKeyring(value)
+            case "exec": config.exec = try parseExec(value)
             default: break
             }
         }
@@ -449,5 +452,28 @@ struct ConfigParser {
             }
         }
         return k
+    }
+
+    /// `exec: {env: [NAME, ...], allow-env: [NAME, ...]}`: exact variable names only.
+    func parseExec(_ node: YNode) throws -> ExecConfig {
+        var e = ExecConfig()
+        for (key, value) in try node.mapping("exec", allowed: ["env", "allow-env"]) {
+            var names: Set<String> = []
+            for item in try value.list("exec.\(key)") {
+                let name = try item.string("exec.\(key)")
+                guard Self.isVariableName(name) else {
+                    throw item.error("exec.\(key): '\(name.prefix(64))' is not a variable name (exact names only: letters, digits, '_')")
+                }
+                names.insert(name)
+            }
+            if key == "env" { e.env = names } else { e.allowEnv = names }
+        }
+        return e
+    }
+
+    /// `[A-Za-z_][A-Za-z0-9_]*`, checked on bytes.
+    static func isVariableName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, !(0x30...0x39).contains(first) else { return false }
+        return name.utf8.allSatisfy { ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }
     }
 }

@@ -6,8 +6,12 @@ import Glibc
 /// What `sg-exec` was asked to do, as parsed from its command line.
 public struct ExecOptions: Sendable {
     public var command: [String] = []
-    /// `-e VAR=REF`, in order.
+    /// `-e VAR=REF` (set VAR) and bare `-e VAR` (opt in the inherited VAR), in order.
     public var assignments: [String] = []
+    /// `--env-all`: every inherited variable whose value is a reference is resolved.
+    public var envAll = false
+    /// `--allow-env NAME`: hook variables (``ExecPlan/hookVariables``) a secret may set anyway.
+    public var allowEnv: [String] = []
     public var secretsFile: String?
     public var section: String?
     /// `-D KEY=VALUE`.
@@ -79,23 +83,63 @@ public enum ExecPlan {
     /// Variables the child never inherits from sg-exec, whatever config says.
     public static let alwaysDropped: Set<String> = ["SG_KEYRING_PASSPHRASE", "SSLKEYLOGFILE"]
 
-    /// Is `name` one a secret may not set (it would choose the code the child runs)?
+    /// Variables no secret may set, ever: they choose the program and libraries the child runs.
     public static func isForbidden(_ name: String) -> Bool {
         name == "PATH" || name.hasPrefix("LD_")
     }
 
-    /// Gathers variables from the environment (values that are references), then the secrets
-    /// file, then `-e`; a later source wins for the same name.
+    /// Interpreter and loader hooks: a value here makes a shell, libc, Python, Node, Perl, Ruby or
+    /// Java run code of the value's choosing. A secret may set one only when allowed by name
+    /// (`--allow-env NAME`, `exec.allow-env`).
+    public static let hookVariables: Set<String> = [
+        "BASH_ENV", "ENV", "PROMPT_COMMAND", "IFS", "SHELLOPTS", "BASHOPTS", "PS4",
+        "GCONV_PATH", "LOCPATH", "NLSPATH", "GLIBC_TUNABLES",
+        "NODE_OPTIONS", "NODE_PATH",
+        "PYTHONSTARTUP", "PYTHONPATH", "PYTHONHOME",
+        "PERL5OPT", "PERL5LIB", "PERLLIB", "PERL5DB",
+        "RUBYOPT", "RUBYLIB",
+        "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS",
+    ]
+
+    /// Gathers variables from the environment (opted-in names whose value is a reference), then
+    /// the secrets file, then `-e VAR=REF`; a later source wins for the same name.
+    ///
+    /// An inherited variable is resolved only when the user named it: a bare `-e VAR`,
+    /// `exec.env` in the config (`optedIn`), or every one with `--env-all`. Any other value that
+    /// looks like `sg:…` (a CI job title, a commit message) reaches the child untouched.
     public static func collect(_ options: ExecOptions, environment: [String: String],
-                               dropped: Set<String>) throws -> [ExecVariable] {
+                               dropped: Set<String>, optedIn: Set<String> = []) throws -> [ExecVariable] {
         var vars: [ExecVariable] = []
         var index: [String: Int] = [:]
         func add(_ v: ExecVariable) {
             if let i = index[v.name] { vars[i] = v } else { index[v.name] = vars.count; vars.append(v) }
         }
 
+        var named = optedIn
+        var assignments: [(name: String, text: String)] = []
+        for a in options.assignments {
+            let eq = a.firstIndex(of: "=")
+            let name = String(a[..<(eq ?? a.endIndex)])
+            guard SecretsFile.isValidVariableName(name) else {
+                throw SGError.usage("-e expects VAR=REF or VAR (e.g. -e PGPASSWORD=sg:demo-db), got '\(a.prefix(64))'")
+            }
+            guard let eq else {
+                // Bare -e VAR: the inherited VAR, which must exist and may not be one of sg's own.
+                let shown = name.prefix(64)
+                guard environment[name] != nil else {
+                    throw SGError.usage("-e \(shown): \(shown) is not set; give -e \(shown)=REF or export it")
+                }
+                guard !dropped.contains(name) else {
+                    throw SGError.usage("-e \(shown): \(shown) holds one of sg's own secrets and never reaches the child")
+                }
+                named.insert(name)
+                continue
+            }
+            assignments.append((name, String(a[a.index(after: eq)...])))
+        }
+
         for (name, value) in environment.sorted(by: { $0.key < $1.key })
-        where SecretReference.looksLikeReference(value) && !dropped.contains(name) {
+        where (options.envAll || named.contains(name)) && SecretReference.looksLikeReference(value) && !dropped.contains(name) {
             add(ExecVariable(name: name, source: parseReference(value), asFile: false, defaultValue: nil, origin: "environment"))
         }
 
@@ -119,13 +163,7 @@ public enum ExecPlan {
             throw SGError.usage("-D and --section need a secrets file (-f FILE)")
         }
 
-        for a in options.assignments {
-            guard let eq = a.firstIndex(of: "="), eq != a.startIndex else {
-                throw SGError.usage("-e expects VAR=REF (e.g. -e PGPASSWORD=sg:demo-db), got '\(a.prefix(64))'")
-            }
-            let name = String(a[..<eq])
-            guard SecretsFile.isValidVariableName(name) else { throw SGError.usage("-e: '\(name)' is not a valid variable name") }
-            let text = String(a[a.index(after: eq)...])
+        for (name, text) in assignments {
             add(ExecVariable(name: name, source: parseReference(text), asFile: false, defaultValue: nil, origin: "-e"))
         }
         return vars
@@ -137,11 +175,28 @@ public enum ExecPlan {
         catch { return .invalid(text: text, error: .badReference("\(text.prefix(64))")) }
     }
 
-    /// Refuses variables that would choose the code the child runs (`PATH`, `LD_*`).
-    public static func checkAllowed(_ vars: [ExecVariable]) throws {
+    /// Refuses variables that would choose the code the child runs: `PATH` and `LD_*` always,
+    /// the interpreter and loader hooks unless `allowed` names them.
+    public static func checkAllowed(_ vars: [ExecVariable], allowed: Set<String> = []) throws {
         for v in vars where isForbidden(v.name) {
             throw SGError.usage("refusing to set \(v.name) (from \(v.origin)): sg-exec never lets a secret set PATH or LD_* variables")
         }
+        for v in vars where hookVariables.contains(v.name) && !allowed.contains(v.name) {
+            throw SGError.usage("refusing to set \(v.name) (from \(v.origin)): it makes interpreters run code of its choosing; " +
+                                "allow it by name with --allow-env \(v.name) or exec.allow-env in the config")
+        }
+    }
+
+    /// The hook variables the user allowed: `--allow-env` plus `exec.allow-env`. `PATH` and
+    /// `LD_*` cannot be allowed.
+    public static func allowedHooks(_ options: ExecOptions, config: ExecConfig) throws -> Set<String> {
+        for name in options.allowEnv where isForbidden(name) {
+            throw SGError.usage("--allow-env \(name.prefix(64)): PATH and LD_* can never be set from a secret")
+        }
+        for name in config.allowEnv where isForbidden(name) {
+            throw SGError.config("exec.allow-env: PATH and LD_* can never be set from a secret (remove \(name))")
+        }
+        return config.allowEnv.union(options.allowEnv)
     }
 
     /// Fetches every reference in parallel over the resolver's pools. Nothing is returned unless

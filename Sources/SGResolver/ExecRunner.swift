@@ -18,8 +18,9 @@ public enum ExecRunner {
         let resolver = try ToolContext.resolver()
         let dropped = ExecPlan.alwaysDropped.union(resolver.config.secretEnvironmentVariables)
 
-        let vars = try ExecPlan.collect(options, environment: environment, dropped: dropped)
-        try ExecPlan.checkAllowed(vars)
+        let vars = try ExecPlan.collect(options, environment: environment, dropped: dropped,
+                                        optedIn: resolver.config.exec.env)
+        try ExecPlan.checkAllowed(vars, allowed: try ExecPlan.allowedHooks(options, config: resolver.config.exec))
         let resolved = try ExecPlan.resolve(vars, resolver: resolver)
         Log.logger.debug("resolved \(resolved.count) variables: \(resolved.map { Log.describe(name: $0.name, secret: $0.value) }.joined(separator: ", "))")
 
@@ -39,6 +40,8 @@ public enum ExecRunner {
             var set = ChildProcess.supervisedSignals()
             pthread_sigmask(SIG_BLOCK, &set, &originalMask)
         }
+        // Folders of earlier runs that were killed before their clean-up hold secrets: remove them.
+        SecretFiles.sweepAbandoned(environment: environment)
         let files = SecretFiles(environment: environment)
         defer { files.removeAll() }
 

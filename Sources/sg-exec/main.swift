@@ -12,16 +12,30 @@ struct SGExec: ParsableCommand {
         commandName: "sg-exec",
         abstract: "Run a command with secrets from Safeguard injected into its environment.",
         discussion: """
-        Variables come from -e VAR=REF, from environment variables whose value is a reference \
-        (PGPASSWORD=sg:demo-db sg-exec -- psql), and from a summon secrets.yml (-f). Every \
-        reference is fetched before COMMAND starts; if any fails, COMMAND does not run. File \
+        Variables come from -e VAR=REF, from a summon secrets.yml (-f), and from inherited \
+        variables the user names: a bare -e VAR resolves the inherited VAR if its value is a \
+        reference (PGPASSWORD=sg:demo-db sg-exec -e PGPASSWORD -- psql) and passes it on untouched \
+        if not; --env-all and exec.env in the config opt in more. Any other variable whose value \
+        looks like sg:... reaches COMMAND untouched. Every reference is fetched before COMMAND \
+        starts; if any fails, COMMAND does not run. No secret may set PATH or LD_*; interpreter \
+        and loader hooks (BASH_ENV, ENV, IFS, PROMPT_COMMAND, PYTHONPATH, NODE_OPTIONS, PERL5OPT, \
+        RUBYOPT, JAVA_TOOL_OPTIONS, GLIBC_TUNABLES, ...) only with --allow-env NAME. File \
         secrets (!file) reach COMMAND as /dev/fd/N. sg-exec replaces itself with COMMAND unless \
         it must stay (--mask, --tmpfs-files, @SUMMONENVFILE); then it forwards signals and exits \
         with COMMAND's status (128+N when killed by signal N). 127: command not found; 126: not executable.
         """)
 
-    @Option(name: .short, parsing: .singleValue, help: ArgumentHelp("Set VAR to the secret REF (sg:NAME, sg:NAME#FIELD, sg:token/PROFILE).", valueName: "VAR=REF"))
+    @Option(name: [.customShort("e"), .customLong("env")], parsing: .singleValue,
+            help: ArgumentHelp("Set VAR to the secret REF (sg:NAME, sg:NAME#FIELD, sg:token/PROFILE); a bare VAR resolves the inherited VAR if its value is a reference.",
+                               valueName: "VAR=REF|VAR"))
     var environment: [String] = []
+
+    @Flag(help: "Resolve every inherited variable whose value is a reference (sg:...).")
+    var envAll = false
+
+    @Option(parsing: .singleValue, help: ArgumentHelp("Let a secret set the interpreter/loader hook variable NAME (e.g. PYTHONPATH); repeatable.", valueName: "NAME"),
+            completion: .list(ExecPlan.hookVariables.sorted()))
+    var allowEnv: [String] = []
 
     @Option(name: .customShort("f"), help: ArgumentHelp("A summon secrets.yml.", valueName: "file"))
     var file: String?
@@ -49,6 +63,8 @@ struct SGExec: ParsableCommand {
         var options = ExecOptions()
         options.command = command
         options.assignments = environment
+        options.envAll = envAll
+        options.allowEnv = allowEnv
         options.secretsFile = file
         options.section = section
         options.defines = define

@@ -153,6 +153,7 @@ final class LeakTests: HarnessCase {
         let names = ["demo-db", "unicode-pw", "big-pw"]
         var args: [String] = []
         for (i, n) in names.enumerated() { args += ["-e", "V\(i)=sg:\(n)"] }
+        args += ["-e", "PGPASSWORD"]   // the inherited reference, opted in
         for mask in [false, true] {
             try? FileManager.default.removeItem(at: out)
             let r = try run("sg-exec", (mask ? ["--mask"] : []) + ["-f", secrets.path] + args + ["--", "/bin/sh", "-c", LeakCheck.childProbe(writingTo: out.path)],

@@ -117,11 +117,66 @@ final class SGExecTests: XCTestCase {
         XCTAssertEqual(r.stdout, [pw("demo-db"), pw("unicode-pw"), pw("quote-pw"), pw("big-pw"), pw("demo-db")].joined(separator: "\n"))
     }
 
-    func testInjectsFromEnvironmentReference() throws {
-        let r = try exec(["--", "/bin/sh", "-c", #"printf '%s|%s' "$PGPASSWORD" "$API""#],
-                         env: ["PGPASSWORD": "sg:demo-db", "API": "sg:api-ci#ClientId"])
+    /// The sim's config with `extra` appended (an `exec:` section), 0600 beside it.
+    func config(appending extra: String) throws -> String {
+        let text = try String(contentsOfFile: sim.ready.config, encoding: .utf8) + "\n" + extra
+        let url = URL(fileURLWithPath: sim.ready.stateDir).appendingPathComponent("config-\(UUID().uuidString.prefix(8)).yaml")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        chmod(url.path, 0o600)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url.path
+    }
+
+    func testInheritedReferencesAreNotResolvedUnlessNamed() throws {
+        // In CI, untrusted people choose some variable values (merge request titles).
+        let script = #"printf '%s|%s|%s' "$CI_MERGE_REQUEST_TITLE" "$MISSING" "$A""#
+        let r = try exec(["-e", "A=sg:bulk-01", "--", "/bin/sh", "-c", script],
+                         env: ["CI_MERGE_REQUEST_TITLE": "sg:demo-db", "MISSING": "sg:nonexistent"])
+        XCTAssertEqual(r.status, 0, "an unnamed sg:... value neither resolves nor blocks the job: \(r.stderr)")
+        XCTAssertEqual(r.stdout, "sg:demo-db|sg:nonexistent|bulk-01-value")
+        XCTAssertFalse(r.stdout.contains(pw("demo-db")))
+    }
+
+    func testBareDashEOptsInAnInheritedVariable() throws {
+        let script = #"printf '%s|%s|%s|%s' "$PGPASSWORD" "$API" "$PLAIN" "$OTHER""#
+        let r = try exec(["-e", "PGPASSWORD", "--env", "API", "-e", "PLAIN", "--", "/bin/sh", "-c", script],
+                         env: ["PGPASSWORD": "sg:demo-db", "API": "sg:api-ci#ClientId", "PLAIN": "hello", "OTHER": "sg:demo-db"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(r.stdout, "\(pw("demo-db"))|ci-client-1")
+        XCTAssertEqual(r.stdout, "\(pw("demo-db"))|ci-client-1|hello|sg:demo-db", "named: resolved; not a reference: untouched; not named: untouched")
+
+        let marker = tmp.appendingPathComponent("marker")
+        let unset = try exec(["-e", "NOT_SET_ANYWHERE", "--", "/usr/bin/touch", marker.path])
+        XCTAssertEqual(unset.status, 64, unset.stderr)
+        XCTAssertTrue(unset.stderr.contains("NOT_SET_ANYWHERE is not set"), unset.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: marker.path))
+        let bad = try exec(["-e", "=sg:demo-db", "--", "/usr/bin/touch", marker.path])
+        XCTAssertEqual(bad.status, 64, bad.stderr)
+        let own = try exec(["-e", "SG_KEYRING_PASSPHRASE", "--", "/usr/bin/touch", marker.path], env: ["SG_KEYRING_PASSPHRASE": "sg:demo-db"])
+        XCTAssertEqual(own.status, 64, "sg's own secret-bearing variables cannot be opted in: \(own.stderr)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: marker.path))
+    }
+
+    func testEnvAllResolvesEveryInheritedReference() throws {
+        let r = try exec(["--env-all", "--", "/bin/sh", "-c", #"printf '%s|%s|%s' "$PGPASSWORD" "$API" "$PLAIN""#],
+                         env: ["PGPASSWORD": "sg:demo-db", "API": "sg:api-ci#ClientId", "PLAIN": "hello"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "\(pw("demo-db"))|ci-client-1|hello")
+        let failing = try exec(["--env-all", "--", "/bin/true"], env: ["X": "sg:nonexistent"])
+        XCTAssertEqual(failing.status, 67, failing.stderr)
+        XCTAssertTrue(failing.stderr.contains("X (sg:nonexistent, from environment)"), failing.stderr)
+    }
+
+    func testConfigExecEnvOptsInByExactName() throws {
+        let config = try config(appending: "exec:\n  env: [PGPASSWORD]\n")
+        let r = try exec(["--", "/bin/sh", "-c", #"printf '%s|%s' "$PGPASSWORD" "$PGPASSWORD2""#],
+                         env: ["SG_CONFIG": config, "PGPASSWORD": "sg:demo-db", "PGPASSWORD2": "sg:demo-db"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "\(pw("demo-db"))|sg:demo-db", "exact names: PGPASSWORD2 is not PGPASSWORD")
+        let absent = try exec(["--", "/bin/true"], env: ["SG_CONFIG": config])
+        XCTAssertEqual(absent.status, 0, "a listed variable that is not set is no error: \(absent.stderr)")
+        let glob = try exec(["--", "/bin/true"], env: ["SG_CONFIG": try self.config(appending: "exec:\n  env: [\"PG*\"]\n")])
+        XCTAssertEqual(glob.status, 78, glob.stderr)
+        XCTAssertTrue(glob.stderr.contains("exact names only"), glob.stderr)
     }
 
     func testExecReplacesItselfWhenNothingToCleanUp() throws {
@@ -227,7 +282,7 @@ final class SGExecTests: XCTestCase {
         let started = try start(["--tmpfs-files", "-f", try write("s.yml", "KEY: !var:file demo-db\n"), "--", "/bin/sh", "-c",
                                  #"echo $$ > "$1"; exec sleep 30"#, "sh", pidFile.path], env: ["XDG_RUNTIME_DIR": rt])
         XCTAssertTrue(waitFor(pidFile))
-        XCTAssertEqual(contents(rt).count, 2, "folder and file exist while the child runs: \(contents(rt))")
+        XCTAssertEqual(contents(rt).count, 3, "folder, its lock and the file exist while the child runs: \(contents(rt))")
         let child = try XCTUnwrap(Int32(try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         kill(child, SIGKILL)
         let r = finish(started)
@@ -244,6 +299,45 @@ final class SGExecTests: XCTestCase {
         XCTAssertTrue(lines[0].hasPrefix("/memfd:sg-exec:KEY"), r.stdout)
         XCTAssertEqual(Array(lines[1...2]), [pw("demo-db"), pw("demo-db")], "read twice: each open starts at 0")
         XCTAssertEqual(contents(rt), [], "memfds need no folder")
+    }
+
+    func testFolderOfAKilledSgExecIsSweptByTheNextRun() throws {
+        let rt = try runtimeDir()
+        let pidFile = tmp.appendingPathComponent("pid")
+        let started = try start(["--tmpfs-files", "-f", try write("s.yml", "KEY: !var:file demo-db\n"), "--", "/bin/sh", "-c",
+                                 #"echo $$ > "$1"; exec sleep 30"#, "sh", pidFile.path], env: ["XDG_RUNTIME_DIR": rt])
+        XCTAssertTrue(waitFor(pidFile))
+        let child = try XCTUnwrap(Int32(try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        defer { kill(child, SIGKILL) }
+        let folder = try XCTUnwrap(contents(rt).first { !$0.contains("/") })
+        XCTAssertTrue(folder.hasPrefix("sg-exec."), folder)
+        XCTAssertTrue(contents(rt).contains("\(folder)/KEY"), "\(contents(rt))")
+
+        // A second run while the first is alive leaves its folder alone.
+        let during = try exec(["-e", "A=sg:bulk-01", "--", "/bin/true"], env: ["XDG_RUNTIME_DIR": rt])
+        XCTAssertEqual(during.status, 0, during.stderr)
+        XCTAssertTrue(contents(rt).contains("\(folder)/KEY"), "a live run's folder is kept: \(contents(rt))")
+
+        kill(started.0.processIdentifier, SIGKILL)
+        XCTAssertTrue(finish(started).signalled)
+        XCTAssertTrue(contents(rt).contains("\(folder)/KEY"), "SIGKILL leaves the file behind")
+        let after = try exec(["-e", "A=sg:bulk-01", "--", "/bin/true"], env: ["XDG_RUNTIME_DIR": rt])
+        XCTAssertEqual(after.status, 0, after.stderr)
+        XCTAssertEqual(contents(rt), [], "the next run removed the abandoned folder")
+    }
+
+    func testSweepLeavesFoldersItDoesNotOwnOrThatHaveNoLock() throws {
+        let rt = try runtimeDir()
+        // No lock: being made by another run, or left by an sg-exec from before the locks.
+        try FileManager.default.createDirectory(atPath: "\(rt)/sg-exec.nolock", withIntermediateDirectories: false,
+                                                attributes: [.posixPermissions: 0o700])
+        XCTAssertTrue(FileManager.default.createFile(atPath: "\(rt)/sg-exec.nolock/KEY", contents: Data("x".utf8)))
+        // Not our naming: never touched.
+        try FileManager.default.createDirectory(atPath: "\(rt)/other.abcdef", withIntermediateDirectories: false)
+        XCTAssertTrue(FileManager.default.createFile(atPath: "\(rt)/other.abcdef/.lock", contents: Data()))
+        let r = try exec(["-e", "A=sg:bulk-01", "--", "/bin/true"], env: ["XDG_RUNTIME_DIR": rt])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(Set(contents(rt)), ["sg-exec.nolock", "sg-exec.nolock/KEY", "other.abcdef", "other.abcdef/.lock"])
     }
 
     // MARK: exit codes and signals
@@ -348,8 +442,44 @@ final class SGExecTests: XCTestCase {
             XCTAssertTrue(r.stderr.contains("refusing to set \(name)"), r.stderr)
             XCTAssertFalse(FileManager.default.fileExists(atPath: marker.path))
         }
-        let fromEnv = try exec(["--", "/usr/bin/touch", marker.path], env: ["LD_PRELOAD": "sg:demo-db"])
+        for args in [["-e", "LD_PRELOAD"], ["--env-all"]] {
+            let fromEnv = try exec(args + ["--", "/usr/bin/touch", marker.path], env: ["LD_PRELOAD": "sg:demo-db"])
+            XCTAssertEqual(fromEnv.status, 64, fromEnv.stderr)
+        }
+        let never = try exec(["--allow-env", "LD_PRELOAD", "-e", "LD_PRELOAD=sg:demo-db", "--", "/usr/bin/touch", marker.path])
+        XCTAssertEqual(never.status, 64, "PATH and LD_* cannot be allowed: \(never.stderr)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: marker.path))
+    }
+
+    func testInterpreterHookVariablesNeedAllowEnv() throws {
+        let marker = tmp.appendingPathComponent("marker")
+        let hooks = ["BASH_ENV", "ENV", "PROMPT_COMMAND", "IFS", "GCONV_PATH", "LOCPATH", "GLIBC_TUNABLES", "NODE_OPTIONS",
+                     "PYTHONSTARTUP", "PYTHONPATH", "PYTHONHOME", "PERL5OPT", "PERL5LIB", "RUBYOPT", "RUBYLIB", "JAVA_TOOL_OPTIONS"]
+        for name in hooks {
+            let r = try exec(["-e", "\(name)=sg:demo-db", "--", "/usr/bin/touch", marker.path])
+            XCTAssertEqual(r.status, 64, "\(name): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("refusing to set \(name) (from -e)") && r.stderr.contains("--allow-env \(name)"), r.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: marker.path), name)
+        }
+        let fromFile = try exec(["-f", try write("s.yml", "BASH_ENV: !var demo-db\n"), "--", "/usr/bin/touch", marker.path])
+        XCTAssertEqual(fromFile.status, 64, fromFile.stderr)
+        let fromEnv = try exec(["-e", "PYTHONPATH", "--", "/usr/bin/touch", marker.path], env: ["PYTHONPATH": "sg:demo-db"])
         XCTAssertEqual(fromEnv.status, 64, fromEnv.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: marker.path))
+
+        // Allowed by name, on the command line or in the config; one name allows one variable.
+        let allowed = try exec(["--allow-env", "PYTHONPATH", "-e", "PYTHONPATH=sg:bulk-01", "--", "/bin/sh", "-c", #"printf %s "$PYTHONPATH""#])
+        XCTAssertEqual(allowed.status, 0, allowed.stderr)
+        XCTAssertEqual(allowed.stdout, "bulk-01-value")
+        let other = try exec(["--allow-env", "PYTHONPATH", "-e", "NODE_OPTIONS=sg:bulk-01", "--", "/bin/true"])
+        XCTAssertEqual(other.status, 64, other.stderr)
+        let config = try config(appending: "exec:\n  allow-env: [NODE_OPTIONS]\n")
+        let byConfig = try exec(["-e", "NODE_OPTIONS=sg:bulk-01", "--", "/bin/sh", "-c", #"printf %s "$NODE_OPTIONS""#], env: ["SG_CONFIG": config])
+        XCTAssertEqual(byConfig.status, 0, byConfig.stderr)
+        XCTAssertEqual(byConfig.stdout, "bulk-01-value")
+        // An inherited hook variable sg-exec was not asked to touch passes as it is.
+        let untouched = try exec(["--", "/bin/sh", "-c", #"printf %s "$PERL5OPT""#], env: ["PERL5OPT": "-w"])
+        XCTAssertEqual(untouched.stdout, "-w", untouched.stderr)
     }
 
     // MARK: masking
@@ -418,6 +548,29 @@ final class SGExecTests: XCTestCase {
     }
 
     // MARK: many references
+
+    func testOneFetchPerSecretWhateverTheFields() throws {
+        try sim.post("/admin/reset-log")
+        let r = try exec(["-e", "A=sg:api-ci#ClientId", "-e", "B=sg:api-ci#ClientSecret", "-e", "C=sg:api-ci#ClientId",
+                          "-e", "D=sg:demo-db", "-e", "E=sg:demo-db", "-e", "F=sg:api-ci#NoSuchField",
+                          "--", "/bin/true"])
+        XCTAssertEqual(r.status, 67, r.stderr)
+        XCTAssertTrue(r.stderr.contains("F (sg:api-ci#NoSuchField"), r.stderr)
+        let log = try sim.log().filter { $0.path.lowercased().contains("/a2a/") }
+        XCTAssertEqual(log.count, 2, "one request for api-ci, one for demo-db: \(log.map(\.path))")
+
+        try sim.post("/admin/reset-log")
+        let ok = try exec(["-e", "A=sg:api-ci#ClientId", "-e", "B=sg:api-ci#ClientSecret", "-e", "C=sg:api-ci",
+                           "--", "/bin/sh", "-c", #"printf '%s|%s|%s' "$A" "$B" "$C""#])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        let parts = ok.stdout.components(separatedBy: "|")
+        XCTAssertEqual(parts.first, "ci-client-1")
+        XCTAssertEqual(parts.count, 3)
+        XCTAssertFalse(parts[1].isEmpty)
+        XCTAssertEqual(parts[2], parts[1], "sg:api-ci is its configured field, ClientSecret")
+        XCTAssertEqual(try sim.log().filter { $0.path.lowercased().contains("/a2a/") }.count, 1)
+    }
+
 
     func testFiftyReferencesShareFewConnections() throws {
         try sim.post("/admin/reset-log")
