@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "sg-exec", targets: ["sg-exec"]),
         .executable(name: "sg-secret", targets: ["sg-secret"]),
         .executable(name: "sg-token", targets: ["sg-token"]),
+        .executable(name: "sg-watch", targets: ["sg-watch"]),
         .executable(name: "sg-sim", targets: ["sg-sim"]),
         .executable(name: "sg-fuzz", targets: ["sg-fuzz"]),
     ],
@@ -75,6 +76,10 @@ let package = Package(
             "SGCore", "SGCommand", "SGResolver", "SGKeyring",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
+        .executableTarget(name: "sg-watch", dependencies: [
+            "SGCore", "SGCommand", "SGResolver",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
         .executableTarget(name: "sg-sim", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -86,7 +91,7 @@ let package = Package(
         // Fuzz entry points (scripts/fuzz builds it with ASan + coverage and links libFuzzer; the plain
         // build replays files through the same entry points, which FuzzRegressionTests use).
         .executableTarget(name: "sg-fuzz", dependencies: [
-            "SGCore", "SGTransport", "SGKeyring", "SGSSH", "SGResolver",
+            "SGCore", "SGTransport", "SGSafeguard", "SGKeyring", "SGSSH", "SGResolver",
         ], swiftSettings: strict),
 
         // ---- tests ----------------------------------------------------------------------------

@@ -87,6 +87,7 @@ CURLcode sgcurl_setopt_long(CURL *h, CURLoption opt, long value) { return fn.eas
 CURLcode sgcurl_setopt_string(CURL *h, CURLoption opt, const char *value) { return fn.easy_setopt(h, opt, value); }
 CURLcode sgcurl_setopt_pointer(CURL *h, CURLoption opt, void *value) { return fn.easy_setopt(h, opt, value); }
 CURLcode sgcurl_setopt_data_cb(CURL *h, CURLoption opt, sgcurl_data_cb cb) { return fn.easy_setopt(h, opt, cb); }
+CURLcode sgcurl_setopt_xferinfo_cb(CURL *h, sgcurl_xferinfo_cb cb) { return fn.easy_setopt(h, CURLOPT_XFERINFOFUNCTION, cb); }
 CURLcode sgcurl_setopt_blob(CURL *h, CURLoption opt, const void *data, size_t len) {
     struct curl_blob blob;
     blob.data = (void *)data;

@@ -62,6 +62,7 @@
     R(EVP_PKEY *, EVP_PKEY_new_raw_private_key, (int type, ENGINE *e, const unsigned char *priv, size_t len), (type, e, priv, len)) \
     R(const EVP_CIPHER *, EVP_aes_256_gcm, (void), ()) \
     R(const EVP_MD *, EVP_sha256, (void), ()) \
+    R(unsigned char *, HMAC, (const EVP_MD *evp_md, const void *key, int key_len, const unsigned char *data, size_t data_len, unsigned char *md, unsigned int *md_len), (evp_md, key, key_len, data, data_len, md, md_len)) \
     R(int, OPENSSL_sk_num, (const OPENSSL_STACK *a0), (a0)) \
     V(void, OPENSSL_sk_pop_free, (OPENSSL_STACK *st, void (*func)(void *)), (st, func)) \
     R(void *, OPENSSL_sk_value, (const OPENSSL_STACK *a0, int a1), (a0, a1)) \

@@ -6,6 +6,7 @@ public struct Config: Sendable {
     public var ssh = SSHConfig()
     public var keyring = KeyringConfig()
     public var exec = ExecConfig()
+    public var watch = WatchSettings()
     public var defaultProfileName: String?
     /// The files that were read, system file first.
     public var files: [String] = []

@@ -73,6 +73,7 @@ extension Config {
         if other.keyring.isSet { keyring = other.keyring }
         exec.env.formUnion(other.exec.env)
         exec.allowEnv.formUnion(other.exec.allowEnv)
+        if other.watch != WatchSettings() { watch = other.watch }
         if other.defaultProfileName != nil { defaultProfileName = other.defaultProfileName }
         files += other.files
     }
@@ -174,7 +175,7 @@ struct ConfigParser {
         }
         guard let root else { throw SGError.config("\(file): empty file; it needs at least 'version: 1'") }
         let top = YNode(node: root, file: file)
-        let entries = try top.mapping("the top level", allowed: ["version", "default-profile", "profiles", "secrets", "git", "ssh", "keyring", "exec"])
+        let entries = try top.mapping("the top level", allowed: ["version", "default-profile", "profiles", "secrets", "git", "ssh", "keyring", "exec", "watch"])
         guard let version = entries.first(where: { $0.key == "version" }) else {
             throw top.error("missing 'version: 1'")
         }
@@ -198,6 +199,7 @@ struct ConfigParser {
             case "ssh": config.ssh = try parseSSH(value)
             case "keyring": config.keyring = try parseKeyring(value)
             case "exec": config.exec = try parseExec(value)
+            case "watch": config.watch = try parseWatch(value)
             default: break
             }
         }
@@ -469,6 +471,24 @@ struct ConfigParser {
             if key == "env" { e.env = names } else { e.allowEnv = names }
         }
         return e
+    }
+
+    /// `watch: {poll, ping-interval, reconnect-min, reconnect-max}` in seconds (WatchSettings).
+    func parseWatch(_ node: YNode) throws -> WatchSettings {
+        var w = WatchSettings()
+        for (key, value) in try node.mapping("watch", allowed: ["poll", "ping-interval", "reconnect-min", "reconnect-max"]) {
+            let v = try value.seconds("watch.\(key)")
+            switch key {
+            case "poll": w.poll = v
+            case "ping-interval": w.pingInterval = v
+            case "reconnect-min": w.reconnectMin = v
+            default: w.reconnectMax = v
+            }
+        }
+        if w.reconnectMin > w.reconnectMax {
+            throw node.error("watch.reconnect-min (\(w.reconnectMin) s) is more than watch.reconnect-max (\(w.reconnectMax) s)")
+        }
+        return w
     }
 
     /// `[A-Za-z_][A-Za-z0-9_]*`, checked on bytes.

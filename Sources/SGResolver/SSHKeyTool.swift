@@ -41,8 +41,10 @@ public struct SSHKeyTool {
 
     /// Adds the key to the agent at `SSH_AUTH_SOCK`; the key never touches disk. An encrypted
     /// openssh-key-v1 key goes through `ssh-add -` with sg-askpass answering its passphrase.
+    /// Returns the public key that was added (for `--watch`, which removes it when it rotates away).
+    @discardableResult
     public func add(_ name: String, lifetime: UInt32?, confirm: Bool,
-                    environment: [String: String] = Environment.current) throws {
+                    environment: [String: String] = Environment.current) throws -> PublicKey {
         let spec = try privateKeySpec(name)
         // Fail before any fetch when there is no agent to add to.
         let agent = try SSHAgentClient.fromEnvironment(environment)
@@ -56,6 +58,35 @@ public struct SSHKeyTool {
             }
             try SSHAddRunner.add(keyText: text, passphraseSecret: passSecret, askpass: try Self.askpassPath(environment),
                                  lifetime: lifetime, confirm: confirm, environment: environment)
+        }
+        return read.publicKey
+    }
+
+    /// `add --watch`: adds the key now, then after every rotation adds the new key (same lifetime
+    /// and confirm options) and removes the old one by its public key, until `stop` is set. A
+    /// failed step is logged and the watch goes on.
+    public func addAndFollow(_ name: String, lifetime: UInt32?, confirm: Bool, settings: WatchSettings, stop: StreamStop,
+                             log: @escaping @Sendable (String) -> Void,
+                             environment: [String: String] = Environment.current) throws {
+        _ = try privateKeySpec(name)
+        _ = try SSHAgentClient.fromEnvironment(environment)
+        let watcher = try SecretWatcher(resolver: resolver, references: [.named(name, field: nil)], settings: settings, log: log)
+        var inAgent: PublicKey?
+        try watcher.run(stop: stop) { _, _ in
+            do {
+                let added = try add(name, lifetime: lifetime, confirm: confirm, environment: environment)
+                if let old = inAgent, old.fingerprint != added.fingerprint {
+                    try SSHAgentClient.fromEnvironment(environment).remove(old)
+                    log("sg:\(name): \(old.fingerprint) replaced by \(added.fingerprint) in the agent")
+                } else if inAgent == nil {
+                    log("sg:\(name): \(added.fingerprint) added to the agent")
+                }
+                inAgent = added
+            } catch let e as SGError {
+                log("sg:\(name): \(e.message)")
+            } catch {
+                log("sg:\(name): \(error)")
+            }
         }
     }
 

@@ -192,7 +192,8 @@ public final class HTTPClient: @unchecked Sendable {
         }
     }
 
-    private func configure(_ h: CurlHandle, url: String, request: HTTPRequest, deadline: Deadline) throws {
+    /// Options every request needs (TLS, identity, method); HTTPStream reuses it for the event stream.
+    func configure(_ h: CurlHandle, url: String, request: HTTPRequest, deadline: Deadline) throws {
         try h.set(CURLOPT_URL, url)
         try h.set(CURLOPT_NOSIGNAL, 1)
         try h.set(CURLOPT_PROTOCOLS_STR, "https")

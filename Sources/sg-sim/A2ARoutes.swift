@@ -80,6 +80,7 @@ extension SimApp {
             return .json(400, safeguardError(70009, "The body must be a JSON string."))
         }
         passwords[s.name] = value
+        hubNotify(secret: s)
         return .empty(204)
     }
 
@@ -95,6 +96,7 @@ extension SimApp {
             return .json(400, safeguardError(70009, "The body must be {\"Passphrase\",\"PrivateKey\"}."))
         }
         privateKeyOverrides[s.name] = key
+        hubNotify(secret: s)
         return .empty(204)
     }
 

@@ -17,16 +17,16 @@ extension SimApp {
             faults.clear()
             return okReply
         case ("POST", ["admin", "rotate"]):
-            guard let name = body["secret"] as? String, let s = Catalogue.secret(named: name), s.kind == .password else {
-                return .json(400, .object([("error", .string("secret must name a seeded password secret"))]))
+            guard let name = body["secret"] as? String, let s = Catalogue.secret(named: name) else {
+                return .json(400, .object([("error", .string("secret must name a seeded secret"))]))
             }
-            let value = "rot-" + Tokens.alnum(20)
-            passwords[name] = value
-            if name == "rotating-pw" {
-                catalogue.rotatingPassword = value
-                try? catalogue.save(in: dir)
+            do { try rotate(s) } catch {
+                return .json(500, .object([("error", .string("rotation failed: \(error)"))]))
             }
+            hubNotify(secret: s)
             return .json(200, .object([("ok", .bool(true)), ("secret", .string(name))]))
+        case ("POST", ["admin", "hub"]):
+            return hubAdmin(body)
         case ("POST", ["admin", "expire-tokens"]):
             expireTokens()
             return okReply
@@ -46,6 +46,31 @@ extension SimApp {
             return okReply
         default:
             return .json(404, .object([("error", .string("unknown admin endpoint"))]))
+        }
+    }
+
+    /// A new value for a seeded secret of any kind: a password, an OpenSSH private key (a fresh
+    /// ed25519 key from ssh-keygen), or the ClientSecret of every API-key entry.
+    func rotate(_ s: SeededSecret) throws {
+        switch s.kind {
+        case .password:
+            let value = "rot-" + Tokens.alnum(20)
+            passwords[s.name] = value
+            if s.name == "rotating-pw" {
+                catalogue.rotatingPassword = value
+                try? catalogue.save(in: dir)
+            }
+        case .privateKey:
+            let tmp = dir.appendingPathComponent("rotate-\(Tokens.alnum(8))")
+            defer {
+                try? FileManager.default.removeItem(at: tmp)
+                try? FileManager.default.removeItem(atPath: tmp.path + ".pub")
+            }
+            try pki.run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "\(s.name)@sg-sim-rotated", "-f", tmp.path])
+            privateKeyOverrides[s.name] = try String(contentsOf: tmp, encoding: .utf8)
+        case .apiKey:
+            for i in catalogue.apiKeyEntries.indices { catalogue.apiKeyEntries[i]["ClientSecret"] = Tokens.alnum(32) }
+            try? catalogue.save(in: dir)
         }
     }
 }

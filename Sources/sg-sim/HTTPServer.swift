@@ -93,6 +93,14 @@ final class SimHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let req = SimRequest(method: h.method.rawValue, uri: h.uri, headers: h.headers.map { ($0.name, $0.value) },
                              body: body, conn: conn, clientCN: listener == .admin ? nil : clientCN(context),
                              listener: listener)
+        // The A2A hub's Server-Sent Events stream stays open: HubRoutes.swift writes it.
+        if let open = app.hubOpen(req) {
+            switch open {
+            case .response(let r): write(context: context, response: r, keepAlive: h.isKeepAlive, reset: false)
+            case .stream(let c): startHubStream(context: context, connection: c, app: app)
+            }
+            return
+        }
         let (response, fault) = app.handle(req)
         let keepAlive = h.isKeepAlive
         let delay = fault?.delayMs ?? 0

@@ -35,6 +35,7 @@ final class SimApp: @unchecked Sendable {
     var faults = FaultQueue()
     private var nextConn = 0
     var a2aEnabled = true
+    var hub = Hub()
 
     var passwords: [String: String] = [:]          // password secrets' current values
     var privateKeyOverrides: [String: String] = [:] // set with PUT Credentials/SshKey (OpenSsh form)
@@ -97,6 +98,7 @@ final class SimApp: @unchecked Sendable {
     }
 
     private func safeguard(_ req: SimRequest) -> SimResponse {
+        if let r = hubRoute(req) { return r }
         if let r = a2aRoute(req) { return r }
         if let r = rstsRoute(req) { return r }
         if let r = coreRoute(req) { return r }

@@ -3,6 +3,9 @@ import SGCommand
 import SGCore
 import SGResolver
 import SGSSH
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// sg-ssh-key: SSH private keys from Safeguard into ssh-agent, a file, or stdout.
 struct SGSSHKey: ParsableCommand {
@@ -47,6 +50,8 @@ extension SGSSHKey {
         @Argument(help: "The private-key secret.") var name: String
         @Option(name: .short, help: "Lifetime in the agent: seconds or a time like 30m, 1h30m.") var t: String?
         @Flag(name: .short, help: "Ask the agent to confirm each use of the key (through its SSH_ASKPASS).") var c = false
+        @Flag(help: "Stay and keep the agent current: on each rotation add the new key and remove the old one (watch: in the config).")
+        var watch = false
         @OptionGroup var options: FormatOption
 
         func validate() throws {
@@ -58,7 +63,15 @@ extension SGSSHKey {
 
         func run() throws {
             let lifetime = try t.map(SSHLifetime.parse)
-            try SSHKeyTool(resolver: try ToolContext.resolver()).add(name, lifetime: lifetime, confirm: c)
+            let tool = SSHKeyTool(resolver: try ToolContext.resolver())
+            guard watch else {
+                try tool.add(name, lifetime: lifetime, confirm: c)
+                return
+            }
+            let stop = StreamStop()
+            WatchStop.install(stop)
+            try tool.addAndFollow(name, lifetime: lifetime, confirm: c, settings: tool.resolver.config.watch, stop: stop,
+                                  log: { Stderr.write("sg-ssh-key: \($0)\n") })
         }
     }
 
@@ -131,3 +144,12 @@ extension SGSSHKey {
 }
 
 SGSSHKey.runTool("sg-ssh-key")
+
+/// SIGTERM/SIGINT end `add --watch` between rotations.
+enum WatchStop {
+    nonisolated(unsafe) static var stop: StreamStop?
+    static func install(_ s: StreamStop) {
+        stop = s
+        for sig in [SIGTERM, SIGINT] { signal(sig) { _ in WatchStop.stop?.stop() } }
+    }
+}

@@ -22,6 +22,10 @@ CURLcode sgcurl_setopt_long(CURL *h, CURLoption opt, long value);
 CURLcode sgcurl_setopt_string(CURL *h, CURLoption opt, const char *value);
 CURLcode sgcurl_setopt_pointer(CURL *h, CURLoption opt, void *value);
 CURLcode sgcurl_setopt_data_cb(CURL *h, CURLoption opt, sgcurl_data_cb cb);
+/* CURLOPT_XFERINFOFUNCTION: libcurl calls it about once a second even on an idle transfer, so a
+ * long-lived stream (the A2A event hub) can be stopped or judged stalled from it; non-zero aborts. */
+typedef int (*sgcurl_xferinfo_cb)(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow);
+CURLcode sgcurl_setopt_xferinfo_cb(CURL *h, sgcurl_xferinfo_cb cb);
 /* CURL_BLOB_COPY: the bytes may be wiped by the caller right after the call. */
 CURLcode sgcurl_setopt_blob(CURL *h, CURLoption opt, const void *data, size_t len);
 CURLcode sgcurl_getinfo_long(CURL *h, CURLINFO info, long *out);

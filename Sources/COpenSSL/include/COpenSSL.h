@@ -23,6 +23,7 @@
 #include <openssl/rsa.h>
 #include <openssl/bn.h>
 #include <openssl/sha.h>
+#include <openssl/hmac.h>
 
 /* Function-like macros Swift cannot import. */
 static inline long sg_bio_get_mem_data(BIO *b, char **pp) { return BIO_get_mem_data(b, pp); }

@@ -1,0 +1,82 @@
+import ArgumentParser
+import SGCommand
+import SGCore
+import SGResolver
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Follows rotation of secrets and runs a handler with each new value.
+struct SGWatch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sg-watch",
+        abstract: "Run a handler with a secret's value now and again every time Safeguard rotates it.",
+        discussion: """
+        HANDLER runs with the current value of each REF on stdin, then again after every change \
+        (A2A change events over one connection per profile; polling every watch.poll seconds when \
+        the appliance offers no events). With several REFs, SG_WATCH_REF names the one whose value \
+        is on stdin. The value is never in argv or the environment. Handlers run one at a time; \
+        a burst of rotations may coalesce, but the last value always reaches HANDLER. A failing \
+        handler is logged and the watch goes on. One line on stderr per event. Exits non-zero only \
+        on configuration and usage errors; otherwise it keeps reconnecting until SIGTERM/SIGINT.
+        """)
+
+    // One positional list split at `--` here: ArgumentParser allows no positional after an array.
+    @Argument(parsing: .captureForPassthrough,
+              help: ArgumentHelp("Secrets to follow (sg:NAME or sg:NAME#FIELD), then --, the handler and its arguments.",
+                                 valueName: "REF... -- HANDLER"))
+    var words: [String] = []
+
+    var references: [String] { Array(words.prefix { $0 != "--" }) }
+    var command: [String] { Array(words.drop { $0 != "--" }.dropFirst()) }
+
+    func validate() throws {
+        if let first = words.first, first == "-h" || first == "--help" { throw CleanExit.helpRequest(self) }
+        if references.isEmpty { throw ValidationError("nothing to watch: sg-watch REF... -- HANDLER [ARGS...]") }
+        if let option = references.first(where: { $0.hasPrefix("-") }) { throw ValidationError("unknown option '\(option.prefix(64))'") }
+        if command.isEmpty { throw ValidationError("missing handler: sg-watch REF... -- HANDLER [ARGS...]") }
+    }
+
+    func run() throws {
+        let refs = try references.map { try SecretReference(parsing: $0) }
+        let resolver = try ToolContext.resolver()
+        let handler = WatchHandler(command: command, hidden: resolver.config.secretEnvironmentVariables)
+        _ = try handler.resolvedPath()
+        let watcher = try SecretWatcher(resolver: resolver, references: refs, settings: resolver.config.watch,
+                                        log: { Stderr.write("sg-watch: \($0)\n") })
+        let stop = StreamStop()
+        Stop.install(stop, watcher)
+        try watcher.run(stop: stop) { index, secret in
+            let ref = watcher.watched[index].reference.description
+            Stderr.write("sg-watch: \(ref): new value (\(secret.value.count) bytes); running \(command[0])\n")
+            do {
+                let status = try handler.run(value: secret.value, reference: ref)
+                if status != 0 { Stderr.write("sg-watch: \(ref): \(command[0]) exited \(status)\n") }
+            } catch let e as SGError {
+                Stderr.write("sg-watch: \(ref): \(e.message)\n")
+            } catch {
+                Stderr.write("sg-watch: \(ref): \(error)\n")
+            }
+        }
+        Glibc.exit(0)
+    }
+}
+
+/// SIGTERM/SIGINT end the watch between handlers (a running handler is waited for).
+enum Stop {
+    nonisolated(unsafe) static var stop: StreamStop?
+    nonisolated(unsafe) static var watcher: SecretWatcher?
+
+    static func install(_ s: StreamStop, _ w: SecretWatcher) {
+        stop = s
+        watcher = w
+        for sig in [SIGTERM, SIGINT] {
+            signal(sig) { _ in
+                Stop.stop?.stop()
+                Stop.watcher?.wakeUp()
+            }
+        }
+    }
+}
+
+SGWatch.runTool("sg-watch")

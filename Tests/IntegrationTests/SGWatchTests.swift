@@ -1,0 +1,268 @@
+import Foundation
+import SGTestSupport
+import XCTest
+
+/// sg-watch against sg-sim: rotations reach the handler through A2A events, the stream comes back
+/// after the appliance restarts, polling takes over when the hub is off, and the new value never
+/// appears anywhere but the handler's stdin.
+final class SGWatchTests: XCTestCase {
+    var sim: Simulator!
+    var env: ToolEnvironment!
+    var out: URL!
+    var watch: Process?
+    var errURL: URL!
+
+    override func setUpWithError() throws {
+        sim = try Simulator()
+        try makeEnvironment()
+    }
+
+    func makeEnvironment() throws {
+        env = try ToolEnvironment(sim: sim, label: "sgwatch")
+        out = env.home.appendingPathComponent("handler", isDirectory: true)
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() {
+        stopWatch()
+        sim?.stop()
+        env = nil
+    }
+
+    /// The sim's config plus a `watch:` section with test-sized intervals.
+    func writeConfig(watch: String) throws {
+        let original = try String(contentsOfFile: sim.ready.config, encoding: .utf8)
+        let dir = (sim.ready.config as NSString).deletingLastPathComponent
+        let path = dir + "/watch-config.yaml"
+        FileManager.default.createFile(atPath: path, contents: Data((original + "\nwatch:\n" + watch + "\n").utf8),
+                                       attributes: [.posixPermissions: 0o600])
+        env.extra["SG_CONFIG"] = path
+    }
+
+    /// The handler: the value from stdin into `value` (atomically), its reference, environment and
+    /// argv beside it, one line per run in `runs`.
+    func handlerScript() throws -> String {
+        let path = env.home.appendingPathComponent("handler.sh").path
+        let script = """
+        #!/bin/sh
+        cat > "$1/value.tmp" && mv "$1/value.tmp" "$1/value"
+        echo "$SG_WATCH_REF" >> "$1/runs"
+        env >> "$1/env"
+        tr '\\0' ' ' < /proc/$$/cmdline >> "$1/argv"; echo >> "$1/argv"
+        exit "${HANDLER_EXIT:-0}"
+        """
+        FileManager.default.createFile(atPath: path, contents: Data(script.utf8), attributes: [.posixPermissions: 0o700])
+        return path
+    }
+
+    func startWatch(_ refs: [String]) throws {
+        try startTool("sg-watch", refs + ["--", try handlerScript(), out.path])
+    }
+
+    /// Starts a long-running tool (stderr to `errURL`), stopped by tearDown.
+    func startTool(_ tool: String, _ args: [String]) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: TestPaths.binary(tool))
+        p.arguments = args
+        p.environment = env.environment
+        errURL = env.home.appendingPathComponent("watch.stderr")
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = try FileHandle(forWritingTo: errURL)
+        try p.run()
+        watch = p
+    }
+
+    func stopWatch() {
+        guard let p = watch, p.isRunning else { return }
+        p.terminate()
+        let deadline = Date(timeIntervalSinceNow: 10)
+        while p.isRunning && Date() < deadline { usleep(20_000) }
+        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+    }
+
+    var stderrText: String { String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self) }
+    var handlerValue: String? { (try? Data(contentsOf: out.appendingPathComponent("value"))).map { String(decoding: $0, as: UTF8.self) } }
+    var runs: [String] {
+        ((try? String(contentsOf: out.appendingPathComponent("runs"), encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    /// The secret's current value, asked of the sim with sg-secret.
+    func current(_ name: String) throws -> String {
+        let r = try env.run(["sg-secret", "-n", "sg:\(name)"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return r.text
+    }
+
+    /// Waits (hang guard: `seconds`) until `condition` holds.
+    func waitFor(_ what: String, seconds: Double = 30, _ condition: () throws -> Bool) rethrows {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        while Date() < deadline {
+            if try condition() { return }
+            usleep(50_000)
+        }
+        XCTFail("timed out waiting for \(what); sg-watch said:\n\(stderrText)")
+    }
+
+    func hub(_ body: [String: Any] = [:]) throws -> [String: Any] {
+        let r = try sim.admin("/admin/hub", json: body)
+        return (try JSONSerialization.jsonObject(with: r.body) as? [String: Any]) ?? [:]
+    }
+
+    func rotate(_ name: String) throws {
+        let r = try sim.admin("/admin/rotate", json: ["secret": name])
+        XCTAssertEqual(r.status, 200, String(decoding: r.body, as: UTF8.self))
+    }
+
+    // MARK: -
+
+    func testRotationsReachTheHandlerByEventsAndTheLastValueWins() throws {
+        // Polling once an hour: only the event stream can deliver these rotations in time.
+        try writeConfig(watch: "  poll: 3600\n  ping-interval: 2\n  reconnect-min: 0.2\n  reconnect-max: 1")
+        let first = try current("rotating-pw")
+        try startWatch(["sg:rotating-pw"])
+        try waitFor("the first value") { handlerValue == first }
+        try waitFor("the hub connection") { (try hub()["handshaken"] as? Int ?? 0) == 1 }
+        for _ in 0..<5 { try rotate("rotating-pw") }
+        let last = try current("rotating-pw")
+        XCTAssertNotEqual(last, first)
+        try waitFor("the last rotated value") { handlerValue == last }
+        XCTAssertGreaterThanOrEqual(try hub()["eventsSent"] as? Int ?? 0, 5)
+        XCTAssertTrue(runs.allSatisfy { $0 == "sg:rotating-pw" }, "\(runs)")
+        XCTAssertTrue(stderrText.contains("connected to the A2A event hub"), stderrText)
+        XCTAssertTrue(stderrText.contains("event AssetAccountPasswordUpdated"), stderrText)
+
+        // Never in argv, the handler's environment or sg-watch's stderr.
+        let leak = LeakCheck(needles: [("first value", first), ("last value", last)])
+        for file in ["env", "argv"] {
+            let data = try Data(contentsOf: out.appendingPathComponent(file))
+            XCTAssertEqual(leak.leaks(in: data), [], file)
+        }
+        XCTAssertEqual(leak.leaks(in: Data(stderrText.utf8)), [])
+        XCTAssertEqual(LeakCheck(simulator: sim.ready).leaks(in: Data(stderrText.utf8)), [])
+        let envText = try String(contentsOf: out.appendingPathComponent("env"), encoding: .utf8)
+        XCTAssertTrue(envText.contains("SG_WATCH_REF=sg:rotating-pw"), envText)
+    }
+
+    func testTheStreamComesBackAfterARestartAndSeesARotationMadeWhileItWasAway() throws {
+        // A sim of our own with a state folder and ports that survive its restart.
+        sim.stop()
+        let dir = try TestPaths.makeTempDir("watch-restart")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let state = dir.appendingPathComponent("state")
+        let ports = [LoopbackPort.unused(), LoopbackPort.unused(), LoopbackPort.unused()]
+        let flags = ["--port", "\(ports[0])", "--identity-port", "\(ports[1])", "--admin-port", "\(ports[2])"]
+        sim = try Simulator(flags: flags, state: state)
+        try makeEnvironment()
+        // The first reconnect waits 4-5 s: long enough to rotate before sg-watch is back.
+        try writeConfig(watch: "  poll: 3600\n  ping-interval: 1\n  reconnect-min: 4\n  reconnect-max: 5")
+        let first = try current("rotating-pw")
+        try startWatch(["sg:rotating-pw"])
+        try waitFor("the first value") { handlerValue == first }
+        try waitFor("the hub connection") { (try hub()["handshaken"] as? Int ?? 0) == 1 }
+
+        sim.stop()
+        try waitFor("the loss to be noticed") { stderrText.contains("event stream lost") }
+        sim = try Simulator(flags: flags, state: state)
+        try rotate("rotating-pw")
+        // Nobody was connected to hear about it: only the re-check after the reconnect can find it.
+        XCTAssertEqual(try hub()["eventsSent"] as? Int, 0)
+        let rotated = try current("rotating-pw")
+        XCTAssertNotEqual(rotated, first)
+        try waitFor("the value rotated while sg-watch was away") { handlerValue == rotated }
+        XCTAssertEqual(try hub()["handshaken"] as? Int, 1)
+    }
+
+    func testPollingTakesOverWhenTheHubIsOff() throws {
+        _ = try hub(["enabled": false])
+        try writeConfig(watch: "  poll: 1\n  ping-interval: 1\n  reconnect-min: 0.2\n  reconnect-max: 1")
+        let first = try current("rotating-pw")
+        try startWatch(["sg:rotating-pw"])
+        try waitFor("the first value") { handlerValue == first }
+        try waitFor("the fallback to polling") { stderrText.contains("polling every 1 s") }
+        try rotate("rotating-pw")
+        let rotated = try current("rotating-pw")
+        try waitFor("the polled value") { handlerValue == rotated }
+        XCTAssertEqual(try hub()["negotiations"] as? Int, 0)
+    }
+
+    func testAStalledStreamIsReconnected() throws {
+        try writeConfig(watch: "  poll: 3600\n  ping-interval: 1\n  reconnect-min: 0.2\n  reconnect-max: 1")
+        _ = try hub(["pingMs": 500])
+        try startWatch(["sg:rotating-pw"])
+        try waitFor("the hub connection") { (try hub()["handshaken"] as? Int ?? 0) == 1 }
+        let before = try hub()["negotiations"] as? Int ?? 0
+        _ = try hub(["stall": true])
+        try waitFor("the stall to be noticed") { stderrText.contains("no byte for 2 s") }
+        _ = try hub(["stall": false])
+        try waitFor("a new connection") {
+            let state = try hub()
+            return (state["negotiations"] as? Int ?? 0) > before && (state["handshaken"] as? Int ?? 0) >= 1
+        }
+        try rotate("rotating-pw")
+        let rotated = try current("rotating-pw")
+        try waitFor("the rotated value after the stall") { handlerValue == rotated }
+    }
+
+    func testNumericNamesReceiveMessageAndUnknownEvents() throws {
+        try writeConfig(watch: "  poll: 3600\n  ping-interval: 2\n  reconnect-min: 0.2\n  reconnect-max: 1")
+        _ = try hub(["numericName": true, "target": "ReceiveMessage"])
+        try startWatch(["sg:rotating-pw"])
+        try waitFor("the hub connection") { (try hub()["handshaken"] as? Int ?? 0) == 1 }
+        _ = try hub(["send": "UserPasswordChanged"])
+        try waitFor("the unknown event to be logged") { stderrText.contains("event UserPasswordChanged ignored") }
+        try rotate("rotating-pw")
+        let rotated = try current("rotating-pw")
+        try waitFor("the rotated value") { handlerValue == rotated }
+    }
+
+    func testAFailingHandlerIsLoggedAndTheWatchGoesOn() throws {
+        try writeConfig(watch: "  poll: 3600\n  ping-interval: 2\n  reconnect-min: 0.2\n  reconnect-max: 1")
+        env.extra["HANDLER_EXIT"] = "3"
+        try startWatch(["sg:rotating-pw"])
+        try waitFor("the first run") { runs.count == 1 }
+        try waitFor("the hub connection") { (try hub()["handshaken"] as? Int ?? 0) == 1 }
+        try rotate("rotating-pw")
+        let rotated = try current("rotating-pw")
+        try waitFor("the rotated value") { handlerValue == rotated }
+        XCTAssertTrue(stderrText.contains("exited 3"), stderrText)
+        XCTAssertTrue(watch?.isRunning ?? false)
+    }
+
+    func testConfigurationErrorsExitAtOnce() throws {
+        let script = try handlerScript()
+        XCTAssertEqual(try env.run(["sg-watch", "sg:no-such-secret", "--", script]).status, 67)
+        XCTAssertEqual(try env.run(["sg-watch", "sg:token/sim", "--", script]).status, 67)
+        XCTAssertEqual(try env.run(["sg-watch", "sg:demo-db"]).status, 64)
+        let missing = try env.run(["sg-watch", "sg:demo-db", "--", "no-such-handler-here"])
+        XCTAssertEqual(missing.status, 64, missing.stderr)
+    }
+
+    func testSSHKeyAddWatchSwapsTheRotatedKeyInTheAgent() throws {
+        try writeConfig(watch: "  poll: 3600\n  ping-interval: 2\n  reconnect-min: 0.2\n  reconnect-max: 1")
+        let folder = env.home.appendingPathComponent("agent", isDirectory: true)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let agent = try SSHAgentFixture(folder: folder)
+        defer { agent.stop() }
+        env.extra["SSH_AUTH_SOCK"] = agent.socketPath
+        func keysInAgent() throws -> [String] {
+            let r = try env.run(["ssh-add", "-L"])
+            return r.status == 0 ? r.text.split(separator: "\n").map { $0.split(separator: " ").prefix(2).joined(separator: " ") } : []
+        }
+        func servedKey() throws -> String {
+            let r = try env.run(["sg-ssh-key", "public", "ssh-ed25519"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            return r.text.split(separator: "\n").first.map { $0.split(separator: " ").prefix(2).joined(separator: " ") } ?? ""
+        }
+        let first = try servedKey()
+        try startTool("sg-ssh-key", ["add", "--watch", "ssh-ed25519", "-t", "600"])
+        try waitFor("the key in the agent") { try keysInAgent() == [first] }
+        try waitFor("the hub connection") { (try hub()["handshaken"] as? Int ?? 0) == 1 }
+        try rotate("ssh-ed25519")
+        let rotated = try servedKey()
+        XCTAssertNotEqual(rotated, first)
+        try waitFor("the rotated key, alone, in the agent") { try keysInAgent() == [rotated] }
+        XCTAssertTrue(stderrText.contains("replaced by"), stderrText)
+    }
+}
