@@ -172,47 +172,108 @@ public enum ChildProcess {
     }
 
     /// Spawns the child and supervises it until it ends; returns its status as a shell reports it.
-    static func spawnAndWait(path: String, argv: CArguments, environment: ChildEnvironment,
-                             files: SecretFiles, masker makeMasker: (() -> OutputMasker)?,
+    ///
+    /// With `rotation` (`--restart-on-change`, `--signal-on-change`) a change of a watched secret
+    /// wakes the loop: the secrets are fetched again, then the child is replaced (stop signal,
+    /// grace period, SIGKILL, a new child with the new values) or signalled after its files were
+    /// rewritten. A failed re-fetch keeps the old child and is tried again with backoff. Only a
+    /// child that ends on its own ends sg-exec.
+    static func spawnAndWait(path: String, launch first: ChildLaunch, mask: Bool, rotation: ChildRotation? = nil,
                              originalMask: sigset_t, shown: String) throws -> Int32 {
         var supervised = supervisedSignals()
         let sfd = sg_signalfd(&supervised)
         guard sfd >= 0 else { throw SGError.io("signalfd: \(String(cString: strerror(errno)))") }
         defer { close(sfd) }
 
-        var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
-        if makeMasker != nil {
-            guard sg_pipe_cloexec(&outPipe) == 0, sg_pipe_cloexec(&errPipe) == 0 else {
-                throw SGError.io("pipe: \(String(cString: strerror(errno)))")
+        var masked: [SecretBytes] = []
+        var streams: [MaskedStream] = []
+        /// Starts one child with `launch`'s argv, environment and files, its output masked when asked.
+        func spawn(_ launch: ChildLaunch) throws -> pid_t {
+            var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
+            if mask {
+                guard sg_pipe_cloexec(&outPipe) == 0, sg_pipe_cloexec(&errPipe) == 0 else {
+                    throw SGError.io("pipe: \(String(cString: strerror(errno)))")
+                }
             }
-        }
-        InheritedDescriptors.closeOwnOnExec(keep: files.inheritedFDs)
-        var mask = originalMask
-        let pid: pid_t = argv.withArgv { a in environment.withEnvp { env in
-            sg_spawn(path, a, env, &mask, SIGTERM, outPipe[1], errPipe[1])
-        } }
-        let spawnErrno = errno
-        files.closeInherited()
-        if outPipe[1] >= 0 { close(outPipe[1]); close(errPipe[1]) }
-        guard pid > 0 else {
-            if outPipe[0] >= 0 { close(outPipe[0]); close(errPipe[0]) }
-            throw CommandLookup.failure(shown, errno: spawnErrno)
+            InheritedDescriptors.closeOwnOnExec(keep: launch.files.inheritedFDs)
+            var childMask = originalMask
+            let pid: pid_t = launch.argv.withArgv { a in launch.environment.withEnvp { env in
+                sg_spawn(path, a, env, &childMask, SIGTERM, outPipe[1], errPipe[1])
+            } }
+            let spawnErrno = errno
+            launch.files.closeInherited()
+            if outPipe[1] >= 0 { close(outPipe[1]); close(errPipe[1]) }
+            guard pid > 0 else {
+                if outPipe[0] >= 0 { close(outPipe[0]); close(errPipe[0]) }
+                throw CommandLookup.failure(shown, errno: spawnErrno)
+            }
+            if mask {
+                // Old and new values: a restarted child may still print what it was given before.
+                masked += launch.secrets
+                streams += [MaskedStream(from: outPipe[0], to: 1, masker: OutputMasker(secrets: masked)),
+                            MaskedStream(from: errPipe[0], to: 2, masker: OutputMasker(secrets: masked))]
+            }
+            return pid
         }
 
-        var streams: [MaskedStream] = []
-        if let makeMasker {
-            streams = [MaskedStream(from: outPipe[0], to: 1, masker: makeMasker()),
-                       MaskedStream(from: errPipe[0], to: 2, masker: makeMasker())]
-        }
+        var current = first
+        var pid = try spawn(first)
         var status: Int32?
+        /// A replacement waiting for the old child to end, and when SIGKILL follows the stop signal.
+        var replacing: (next: ChildLaunch, killAt: Double)?
+        var killed = false
+
+        /// A change (or a retry after a failed re-fetch): fetch again and act.
+        func rotate(_ rotation: ChildRotation) {
+            guard replacing == nil else { return }
+            switch rotation.refresh() {
+            case nil:
+                rotation.failed()
+            case .signalled(let newSecrets)?:
+                rotation.succeeded()
+                masked += newSecrets
+                for s in streams where !s.closed { s.masker.add(secrets: newSecrets) }
+                if case .signal(let sig) = rotation.mode {
+                    Stderr.write("sg-exec: a secret changed: files rewritten, \(shown) sent signal \(sig)\n")
+                    kill(pid, sig)
+                }
+            case .restart(let next)?:
+                rotation.succeeded()
+                if case .restart(let stopSignal, let grace) = rotation.mode {
+                    Stderr.write("sg-exec: a secret changed: stopping \(shown) (signal \(stopSignal)) to restart it with the new values\n")
+                    replacing = (next, Clock.now + grace)
+                    killed = false
+                    kill(pid, stopSignal)
+                }
+            }
+        }
+
         while status == nil || streams.contains(where: { !$0.closed }) {
             var pfds = [pollfd(fd: sfd, events: Int16(POLLIN), revents: 0)]
+            if let rotation, status == nil { pfds.append(pollfd(fd: rotation.wakeFD, events: Int16(POLLIN), revents: 0)) }
+            let fixed = pfds.count
             for s in streams where !s.closed { pfds.append(pollfd(fd: s.from, events: Int16(POLLIN), revents: 0)) }
             // After the child ended, a grandchild may still hold the pipes: stop when they go quiet.
             let holding = streams.contains { !$0.closed && $0.masker.pending > 0 }
-            let timeout: Int32 = status != nil ? 200 : (holding ? 1000 : -1)
+            var timeout: Int32 = status != nil ? 200 : (holding ? 1000 : -1)
+            var wakeAt: Double?
+            if let r = replacing, !killed { wakeAt = r.killAt }
+            if let at = rotation?.retryAt, replacing == nil { wakeAt = min(wakeAt ?? at, at) }
+            if let at = wakeAt, status == nil {
+                let ms = Int32(max(0, min(3_600_000, ((at - Clock.now) * 1000).rounded(.up))))
+                timeout = timeout < 0 ? ms : min(timeout, ms)
+            }
             let n = poll(&pfds, nfds_t(pfds.count), timeout)
             if n < 0 { if errno == EINTR { continue }; break }
+            if let r = replacing, !killed, Clock.now >= r.killAt {
+                Stderr.write("sg-exec: \(shown) did not stop within the grace period: SIGKILL\n")
+                kill(pid, SIGKILL)
+                killed = true
+            }
+            if let rotation, replacing == nil, status == nil, let at = rotation.retryAt, Clock.now >= at {
+                rotation.retryAt = nil
+                rotate(rotation)
+            }
             if n == 0 {
                 if status != nil { break }
                 for s in streams { s.flushHeld() }
@@ -223,8 +284,22 @@ public enum ChildProcess {
                 while sg_signalfd_read(sfd, &signo, &code, &sender) == 1 {
                     if signo == SIGCHLD {
                         var st: Int32 = 0
-                        let r = waitpid(pid, &st, WNOHANG)
-                        if r == pid { status = st }
+                        guard waitpid(pid, &st, WNOHANG) == pid else { continue }
+                        if let r = replacing {
+                            // The old child is gone: its files go with it, the new one starts.
+                            current.files.removeAll()
+                            current = r.next
+                            replacing = nil
+                            do {
+                                pid = try spawn(current)
+                                Stderr.write("sg-exec: \(shown) restarted with the new values\n")
+                            } catch {
+                                status = st
+                                throw error
+                            }
+                        } else {
+                            status = st
+                        }
                     } else if shouldForward(signal: signo, code: code) {
                         kill(pid, signo)
                     } else if code == sg_si_kernel() && (signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU) {
@@ -234,7 +309,11 @@ public enum ChildProcess {
                     }
                 }
             }
-            for p in pfds.dropFirst() where p.revents != 0 {
+            if let rotation, fixed > 1, pfds[1].revents != 0 {
+                rotation.drain()
+                if status == nil { rotate(rotation) }
+            }
+            for p in pfds.dropFirst(fixed) where p.revents != 0 {
                 streams.first { $0.from == p.fd }?.pump()
             }
         }
@@ -244,6 +323,7 @@ public enum ChildProcess {
             while waitpid(pid, &st, 0) < 0 && errno == EINTR {}
             status = st
         }
+        current.files.removeAll()
         let st = status!
         if st & 0x7f == 0 { return (st >> 8) & 0xff }
         return 128 + (st & 0x7f)

@@ -19,6 +19,13 @@ public struct ExecOptions: Sendable {
     public var mask = false
     /// Write `file` secrets to 0600 files on tmpfs (removed at the end) instead of memfds.
     public var tmpfsFiles = false
+    /// `--restart-on-change`: stay, and replace the child when a secret it was given rotates.
+    public var restartOnChange = false
+    /// `--stop-signal`, `--grace`: how the old child is stopped before the new one starts.
+    public var stopSignal: Int32 = SIGTERM
+    public var grace: Double = 10
+    /// `--signal-on-change SIG`: rewrite the `--tmpfs-files` secrets and send SIG instead.
+    public var signalOnChange: Int32?
 
     public init() {}
 

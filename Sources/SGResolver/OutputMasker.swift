@@ -17,7 +17,7 @@ public final class OutputMasker: @unchecked Sendable {
 
     private var secrets: [[UInt8]]
     private var carry: [UInt8] = []
-    public let maxLength: Int
+    public private(set) var maxLength: Int
 
     /// Empty values are ignored; longer values are tried first so a value that contains
     /// another is concealed whole.
@@ -36,6 +36,17 @@ public final class OutputMasker: @unchecked Sendable {
     deinit {
         for i in secrets.indices { SecretBytes.wipe(&secrets[i]) }
         SecretBytes.wipe(&carry)
+    }
+
+    /// Conceals these values too from now on (`sg-exec --signal-on-change --mask`: the new values
+    /// of secrets that rotated while the child runs).
+    public func add(secrets more: [SecretBytes]) {
+        for s in more where !s.isEmpty {
+            var bytes = s.unsafeArray()
+            if !secrets.contains(bytes) { secrets.append(bytes) } else { SecretBytes.wipe(&bytes) }
+        }
+        secrets.sort { $0.count > $1.count }
+        maxLength = secrets.first?.count ?? 0
     }
 
     /// Bytes waiting for more input.

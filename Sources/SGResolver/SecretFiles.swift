@@ -70,6 +70,28 @@ public final class SecretFiles: @unchecked Sendable {
         return path
     }
 
+    /// Replaces the contents of a file made by `tmpfsFile` all at once: a new 0600 file beside it,
+    /// renamed over it, so a child that reads it after a signal sees the old or the new value whole.
+    public func replace(path: String, value: SecretBytes) throws {
+        guard paths.contains(path) else { throw SGError.internalError("\(path) is not one of sg-exec's files") }
+        let next = path + ".next"
+        unlink(next)
+        let fd = open(next, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw SGError.io("cannot create \(next): \(String(cString: strerror(errno)))") }
+        let ok = value.withUnsafeBytes { SecretOutput.writeAll(fd, $0) }
+        let e = errno
+        close(fd)
+        guard ok else {
+            unlink(next)
+            throw SGError.io("writing \(next): \(String(cString: strerror(e)))")
+        }
+        guard rename(next, path) == 0 else {
+            let e = errno
+            unlink(next)
+            throw SGError.io("renaming \(next): \(String(cString: strerror(e)))")
+        }
+    }
+
     /// Closes sg-exec's copies of the inherited memfds (after the child has them).
     public func closeInherited() {
         for fd in inheritedFDs { close(fd) }

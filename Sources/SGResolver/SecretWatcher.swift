@@ -72,9 +72,12 @@ public final class SecretWatcher: Sendable {
     }
 
     /// Starts the event streams and runs `onChange` for every change until `stop` is set.
-    public func run(stop: StreamStop, onChange: (Int, ResolvedSecret) -> Void) throws {
+    /// `known` holds values the caller already has, by index: they count as seen, so only a
+    /// later change calls `onChange` for them.
+    public func run(stop: StreamStop, known: [Int: SecretBytes] = [:], onChange: (Int, ResolvedSecret) -> Void) throws {
         try startStreams(stop: stop)
         var digests = [[UInt8]?](repeating: nil, count: watched.count)
+        for (i, value) in known where digests.indices.contains(i) { digests[i] = KeyedDigest.of(value) }
         var failures = 0
         recheck(Array(watched.indices))
         while !stop.isStopped {

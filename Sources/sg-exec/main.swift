@@ -52,11 +52,29 @@ struct SGExec: ParsableCommand {
     @Flag(help: "Hand file secrets over as 0600 files on tmpfs (removed when COMMAND ends) instead of /dev/fd/N.")
     var tmpfsFiles = false
 
+    @Flag(help: "Stay and restart COMMAND with the new values when Safeguard rotates one of its secrets (A2A events; watch: in the config).")
+    var restartOnChange = false
+
+    @Option(help: ArgumentHelp("With --restart-on-change: the signal that stops the old child.", valueName: "SIG"))
+    var stopSignal = "TERM"
+
+    @Option(help: ArgumentHelp("With --restart-on-change: seconds the old child has to stop before SIGKILL.", valueName: "seconds"))
+    var grace: Double = 10
+
+    @Option(help: ArgumentHelp("Instead of a restart, rewrite the --tmpfs-files secrets (write + rename) and send SIG.", valueName: "SIG"))
+    var signalOnChange: String?
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The command and its arguments, after --.", valueName: "command"))
     var command: [String] = []
 
     func validate() throws {
         if command.isEmpty { throw ValidationError("missing command: sg-exec [options] -- COMMAND [ARGS...]") }
+        do {
+            _ = try SignalName.parse(stopSignal)
+            _ = try signalOnChange.map(SignalName.parse)
+        } catch let e as SGError { throw ValidationError(e.message) }
+        if !(grace >= 0 && grace <= 3600) { throw ValidationError("--grace must be a number of seconds from 0 to 3600") }
+        if restartOnChange && signalOnChange != nil { throw ValidationError("--restart-on-change and --signal-on-change exclude each other") }
     }
 
     func run() throws {
@@ -70,6 +88,10 @@ struct SGExec: ParsableCommand {
         options.defines = define
         options.mask = mask
         options.tmpfsFiles = tmpfsFiles
+        options.restartOnChange = restartOnChange
+        options.stopSignal = try SignalName.parse(stopSignal)
+        options.grace = grace
+        options.signalOnChange = try signalOnChange.map(SignalName.parse)
         do {
             Glibc.exit(try ExecRunner.run(options))
         } catch let e as ExecResolutionError {

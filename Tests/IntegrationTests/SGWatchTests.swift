@@ -265,4 +265,98 @@ final class SGWatchTests: XCTestCase {
         try waitFor("the rotated key, alone, in the agent") { try keysInAgent() == [rotated] }
         XCTAssertTrue(stderrText.contains("replaced by"), stderrText)
     }
+
+    // MARK: - sg-exec --restart-on-change / --signal-on-change
+
+    /// A long-running child: writes the value it was given (env PW, or the file at $PWFILE on
+    /// SIGHUP) to `value` and its pid to `pids`; `ignoreTerm` makes it ignore SIGTERM.
+    func childScript(ignoreTerm: Bool = false) throws -> String {
+        let path = env.home.appendingPathComponent("child.sh").path
+        let script = """
+        #!/bin/sh
+        out="$1"
+        save() { if [ -n "$PWFILE" ]; then cat "$PWFILE"; else printf '%s' "$PW"; fi > "$out/value.tmp" && mv "$out/value.tmp" "$out/value"; }
+        \(ignoreTerm ? "trap '' TERM" : "trap 'exit 0' TERM")
+        trap 'save' HUP
+        save
+        echo $$ >> "$out/pids"
+        while :; do sleep 0.05; done
+        """
+        FileManager.default.createFile(atPath: path, contents: Data(script.utf8), attributes: [.posixPermissions: 0o700])
+        return path
+    }
+
+    var pids: [Int32] {
+        ((try? String(contentsOf: out.appendingPathComponent("pids"), encoding: .utf8)) ?? "").split(separator: "\n").compactMap { Int32($0) }
+    }
+
+    func alive(_ pid: Int32) -> Bool {
+        // A zombie still answers kill 0: look at its state.
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+        return !stat.contains(") Z ")
+    }
+
+    func testRestartOnChangeStartsANewChildWithTheNewValue() throws {
+        try writeConfig(watch: "  poll: 3600\n  ping-interval: 2\n  reconnect-min: 0.2\n  reconnect-max: 1")
+        let first = try current("rotating-pw")
+        try startTool("sg-exec", ["--restart-on-change", "-e", "PW=sg:rotating-pw", "--", try childScript(), out.path])
+        try waitFor("the first child") { handlerValue == first && pids.count == 1 }
+        try waitFor("the hub connection") { (try hub()["handshaken"] as? Int ?? 0) == 1 }
+        let started = Date()
+        try rotate("rotating-pw")
+        let rotated = try current("rotating-pw")
+        try waitFor("the restarted child") { handlerValue == rotated && pids.count == 2 }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 20)
+        XCTAssertFalse(alive(pids[0]), "the old child was stopped")
+        XCTAssertTrue(alive(pids[1]))
+        XCTAssertTrue(stderrText.contains("restarted with the new values"), stderrText)
+        XCTAssertEqual(LeakCheck(needles: [("first", first), ("rotated", rotated)]).leaks(in: Data(stderrText.utf8)), [])
+        // The child ending on its own still ends sg-exec with its status.
+        kill(pids[1], SIGTERM)
+        try waitFor("sg-exec to end with its child") { !(watch?.isRunning ?? false) }
+        XCTAssertEqual(watch?.terminationStatus, 0)
+    }
+
+    func testAChildThatIgnoresTheStopSignalIsKilledAfterTheGracePeriod() throws {
+        try writeConfig(watch: "  poll: 3600\n  ping-interval: 2\n  reconnect-min: 0.2\n  reconnect-max: 1")
+        try startTool("sg-exec", ["--restart-on-change", "--grace", "1", "-e", "PW=sg:rotating-pw", "--",
+                                  try childScript(ignoreTerm: true), out.path])
+        try waitFor("the first child") { pids.count == 1 }
+        try waitFor("the hub connection") { (try hub()["handshaken"] as? Int ?? 0) == 1 }
+        try rotate("rotating-pw")
+        let rotated = try current("rotating-pw")
+        try waitFor("the replacement child") { handlerValue == rotated && pids.count == 2 }
+        XCTAssertFalse(alive(pids[0]))
+        XCTAssertTrue(stderrText.contains("did not stop within the grace period: SIGKILL"), stderrText)
+        // It ignores SIGTERM: end it here, or it would outlive the test.
+        kill(pids[1], SIGKILL)
+        try waitFor("sg-exec to end with its child") { !(watch?.isRunning ?? false) }
+        XCTAssertEqual(watch?.terminationStatus, 128 + SIGKILL)
+    }
+
+    func testSignalOnChangeRewritesTheFileThenSignals() throws {
+        try writeConfig(watch: "  poll: 3600\n  ping-interval: 2\n  reconnect-min: 0.2\n  reconnect-max: 1")
+        let secrets = env.home.appendingPathComponent("secrets.yml")
+        try "PWFILE: !var:file rotating-pw\n".write(to: secrets, atomically: true, encoding: .utf8)
+        let first = try current("rotating-pw")
+        try startTool("sg-exec", ["--signal-on-change", "HUP", "--tmpfs-files", "-f", secrets.path, "--", try childScript(), out.path])
+        try waitFor("the child") { handlerValue == first && pids.count == 1 }
+        try waitFor("the hub connection") { (try hub()["handshaken"] as? Int ?? 0) == 1 }
+        try rotate("rotating-pw")
+        let rotated = try current("rotating-pw")
+        try waitFor("the rewritten file read on SIGHUP") { handlerValue == rotated }
+        XCTAssertEqual(pids.count, 1, "the same child, signalled, not restarted")
+        XCTAssertTrue(stderrText.contains("files rewritten"), stderrText)
+    }
+
+    func testSignalOnChangeWithASecretInTheEnvironmentIsAUsageError() throws {
+        let child = try childScript()
+        let inEnv = try env.run(["sg-exec", "--signal-on-change", "HUP", "--tmpfs-files", "-e", "PW=sg:rotating-pw", "--", child, out.path])
+        XCTAssertEqual(inEnv.status, 64, inEnv.stderr)
+        let secrets = env.home.appendingPathComponent("secrets.yml")
+        try "PWFILE: !var:file rotating-pw\n".write(to: secrets, atomically: true, encoding: .utf8)
+        let memfd = try env.run(["sg-exec", "--signal-on-change", "HUP", "-f", secrets.path, "--", child, out.path])
+        XCTAssertEqual(memfd.status, 64, memfd.stderr)
+        XCTAssertEqual(pids.count, 0, "no child was started")
+    }
 }
