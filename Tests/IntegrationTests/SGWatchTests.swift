@@ -359,4 +359,25 @@ final class SGWatchTests: XCTestCase {
         XCTAssertEqual(memfd.status, 64, memfd.stderr)
         XCTAssertEqual(pids.count, 0, "no child was started")
     }
+
+    func testAFailedRefetchKeepsTheOldChildAndIsTriedAgain() throws {
+        try writeConfig(watch: "  poll: 3600\n  ping-interval: 2\n  reconnect-min: 1\n  reconnect-max: 2")
+        let first = try current("rotating-pw")
+        try startTool("sg-exec", ["--restart-on-change", "-e", "PW=sg:rotating-pw", "-e", "OTHER=sg:demo-db", "--",
+                                  try childScript(), out.path])
+        try waitFor("the first child") { handlerValue == first && pids.count == 1 }
+        try waitFor("the hub connection") { (try hub()["handshaken"] as? Int ?? 0) == 1 }
+        // demo-db's API key file goes away: the re-fetch of every secret fails while it is gone.
+        let keyFile = ((sim.ready.config as NSString).deletingLastPathComponent as NSString).appendingPathComponent("apikeys/demo-db")
+        let hidden = keyFile + ".hidden"
+        XCTAssertEqual(rename(keyFile, hidden), 0)
+        try rotate("rotating-pw")
+        try waitFor("the failed re-fetch") { stderrText.contains("the child keeps the old values") }
+        XCTAssertEqual(pids.count, 1)
+        XCTAssertTrue(alive(pids[0]), "the old child still runs")
+        XCTAssertEqual(handlerValue, first)
+        XCTAssertEqual(rename(hidden, keyFile), 0)
+        let rotated = try current("rotating-pw")
+        try waitFor("the restart once the re-fetch works") { handlerValue == rotated && pids.count == 2 }
+    }
 }
