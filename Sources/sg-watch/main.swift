@@ -21,6 +21,9 @@ struct SGWatch: ParsableCommand {
         on configuration and usage errors; otherwise it keeps reconnecting until SIGTERM/SIGINT.
         """)
 
+    @Flag(help: "Drop sg's cached git password when a secret tied to git (git.rules, git-urls:) rotates; with no REF, every such secret; the handler is optional.")
+    var git = false
+
     // One positional list split at `--` here: ArgumentParser allows no positional after an array.
     @Argument(parsing: .captureForPassthrough,
               help: ArgumentHelp("Secrets to follow (sg:NAME or sg:NAME#FIELD), then --, the handler and its arguments.",
@@ -32,25 +35,52 @@ struct SGWatch: ParsableCommand {
 
     func validate() throws {
         if let first = words.first, first == "-h" || first == "--help" { throw CleanExit.helpRequest(self) }
-        if references.isEmpty { throw ValidationError("nothing to watch: sg-watch REF... -- HANDLER [ARGS...]") }
+        if references.isEmpty && !git { throw ValidationError("nothing to watch: sg-watch REF... -- HANDLER [ARGS...]") }
         if let option = references.first(where: { $0.hasPrefix("-") }) { throw ValidationError("unknown option '\(option.prefix(64))'") }
-        if command.isEmpty { throw ValidationError("missing handler: sg-watch REF... -- HANDLER [ARGS...]") }
+        if command.isEmpty && !git { throw ValidationError("missing handler: sg-watch REF... -- HANDLER [ARGS...]") }
+        if words.contains("--") && command.isEmpty { throw ValidationError("missing handler after --") }
     }
 
     func run() throws {
-        let refs = try references.map { try SecretReference(parsing: $0) }
         let resolver = try ToolContext.resolver()
-        let handler = WatchHandler(command: command, hidden: resolver.config.secretEnvironmentVariables)
-        _ = try handler.resolvedPath()
-        let watcher = try SecretWatcher(resolver: resolver, references: refs, settings: resolver.config.watch,
+        let config = resolver.config
+        var names = references
+        if git {
+            let tied = Set(GitCacheDrop.secrets(config))
+            if names.isEmpty {
+                names = GitCacheDrop.secrets(config).map { "sg:\($0)" }
+                if names.isEmpty { throw SGError.config("--git: no secret is tied to git (git.rules or git-urls:)") }
+            }
+            for name in names {
+                if case .named(let secret, _) = try SecretReference(parsing: name), !tied.contains(secret) {
+                    throw SGError.usage("--git: \(name) is not tied to git (git.rules or git-urls:)")
+                }
+            }
+        }
+        let refs = try names.map { try SecretReference(parsing: $0) }
+        let handler = command.isEmpty ? nil : WatchHandler(command: command, hidden: config.secretEnvironmentVariables)
+        _ = try handler?.resolvedPath()
+        let watcher = try SecretWatcher(resolver: resolver, references: refs, settings: config.watch,
                                         log: { Stderr.write("sg-watch: \($0)\n") })
         let stop = StreamStop()
         Stop.install(stop, watcher)
         try watcher.run(stop: stop) { index, secret in
-            let ref = watcher.watched[index].reference.description
+            let ref = watcher.watched[index].reference
+            if git, case .named(let name, _) = ref {
+                // Also at start: a copy cached before sg-watch ran may already be stale.
+                do {
+                    let n = try GitCacheDrop.drop(secret: name, config: config)
+                    Stderr.write("sg-watch: \(ref): new value; \(n) cached git cop\(n == 1 ? "y" : "ies") dropped\n")
+                } catch let e as SGError {
+                    Stderr.write("sg-watch: \(ref): cannot drop the cached git password: \(e.message)\n")
+                } catch {
+                    Stderr.write("sg-watch: \(ref): cannot drop the cached git password: \(error)\n")
+                }
+            }
+            guard let handler else { return }
             Stderr.write("sg-watch: \(ref): new value (\(secret.value.count) bytes); running \(command[0])\n")
             do {
-                let status = try handler.run(value: secret.value, reference: ref)
+                let status = try handler.run(value: secret.value, reference: ref.description)
                 if status != 0 { Stderr.write("sg-watch: \(ref): \(command[0]) exited \(status)\n") }
             } catch let e as SGError {
                 Stderr.write("sg-watch: \(ref): \(e.message)\n")

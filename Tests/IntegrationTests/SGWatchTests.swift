@@ -380,4 +380,33 @@ final class SGWatchTests: XCTestCase {
         let rotated = try current("rotating-pw")
         try waitFor("the restart once the re-fetch works") { handlerValue == rotated && pids.count == 2 }
     }
+
+    // MARK: - sg-watch --git
+
+    func gitGet() throws -> String? {
+        let r = try env.run(["git-credential-sg", "get"], input: "protocol=https\nhost=git.sim.example\npath=team/repo.git\n\n")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return r.text.split(separator: "\n").first { $0.hasPrefix("password=") }.map { String($0.dropFirst("password=".count)) }
+    }
+
+    func testGitModeDropsTheCachedPasswordWhenItRotates() throws {
+        try writeConfig(watch: "  poll: 3600\n  ping-interval: 2\n  reconnect-min: 0.2\n  reconnect-max: 1")
+        let first = try current("git-team")
+        XCTAssertEqual(try gitGet(), first)
+        // Without sg-watch the cached copy outlives a rotation: that is what --git is for.
+        try rotate("git-team")
+        let second = try current("git-team")
+        XCTAssertNotEqual(second, first)
+        XCTAssertEqual(try gitGet(), first, "the session cache answers the old password")
+
+        try startTool("sg-watch", ["--git"])
+        try waitFor("the hub connection") { (try hub()["handshaken"] as? Int ?? 0) == 1 }
+        try waitFor("the stale copy dropped at start") { try gitGet() == second }
+        XCTAssertEqual(try gitGet(), second)
+        try rotate("git-team")
+        let third = try current("git-team")
+        try waitFor("git's next answer to be the rotated password") { try gitGet() == third }
+        XCTAssertTrue(stderrText.contains("cached git cop"), stderrText)
+        XCTAssertEqual(LeakCheck(needles: [("first", first), ("second", second), ("third", third)]).leaks(in: Data(stderrText.utf8)), [])
+    }
 }

@@ -52,7 +52,8 @@ def latency(args, ready, env):
     child = os.path.join(args.work, "rotation-child.sh")
     with open(child, "w") as f:
         f.write('#!/bin/sh\nprintf %s "$PW" > "$1/v.tmp" && mv "$1/v.tmp" "$1/v"\n'
-                "trap 'exit 0' TERM\nwhile :; do sleep 1; done\n")
+                # `wait` is interrupted by the trap at once; a foreground sleep would delay the exit.
+                "trap 'exit 0' TERM\nwhile :; do sleep 1 & wait $!; done\n")
     os.chmod(child, 0o700)
     env = dict(env, SG_CONFIG=config_with_watch(ready, args.work, "  poll: 3600"))
     p = subprocess.Popen([os.path.join(args.bin, "sg-exec"), "--restart-on-change", "-e", "PW=sg:rotating-pw", "--",
