@@ -30,8 +30,8 @@ final class SGWatchTests: XCTestCase {
     }
 
     /// The sim's config plus a `watch:` section with test-sized intervals.
-    func writeConfig(watch: String) throws {
-        let original = try String(contentsOfFile: sim.ready.config, encoding: .utf8)
+    func writeConfig(watch: String, transform: (String) -> String = { $0 }) throws {
+        let original = transform(try String(contentsOfFile: sim.ready.config, encoding: .utf8))
         let dir = (sim.ready.config as NSString).deletingLastPathComponent
         let path = dir + "/watch-config.yaml"
         FileManager.default.createFile(atPath: path, contents: Data((original + "\nwatch:\n" + watch + "\n").utf8),
@@ -408,5 +408,21 @@ final class SGWatchTests: XCTestCase {
         try waitFor("git's next answer to be the rotated password") { try gitGet() == third }
         XCTAssertTrue(stderrText.contains("cached git cop"), stderrText)
         XCTAssertEqual(LeakCheck(needles: [("first", first), ("second", second), ("third", third)]).leaks(in: Data(stderrText.utf8)), [])
+    }
+
+    func testTheStreamFailsOverToTheProfilesNextAppliance() throws {
+        // The first appliance listed refuses connections; the stream and the fetches go to the second.
+        let dead = LoopbackPort.unused()
+        let live = "\"127.0.0.1:\(sim.ready.port)\""
+        try writeConfig(watch: "  poll: 3600\n  ping-interval: 2\n  reconnect-min: 0.2\n  reconnect-max: 1") {
+            $0.replacingOccurrences(of: "appliances: [\(live)]", with: "appliances: [\"127.0.0.1:\(dead)\", \(live)]")
+        }
+        XCTAssertTrue(try String(contentsOfFile: env.extra["SG_CONFIG"]!, encoding: .utf8).contains("127.0.0.1:\(dead)"))
+        try startWatch(["sg:rotating-pw"])
+        try waitFor("the hub connection on the second appliance") { (try hub()["handshaken"] as? Int ?? 0) == 1 }
+        try rotate("rotating-pw")
+        let rotated = try current("rotating-pw")
+        try waitFor("the rotated value") { handlerValue == rotated }
+        XCTAssertTrue(stderrText.contains("connected to the A2A event hub at 127.0.0.1:\(sim.ready.port)"), stderrText)
     }
 }
