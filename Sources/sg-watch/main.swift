@@ -58,7 +58,7 @@ struct SGWatch: ParsableCommand {
             }
         }
         let refs = try names.map { try SecretReference(parsing: $0) }
-        let handler = command.isEmpty ? nil : WatchHandler(command: command, hidden: config.secretEnvironmentVariables)
+        let handler = command.isEmpty ? nil : WatchHandler(command: command, hidden: ExecPlan.alwaysDropped.union(config.secretEnvironmentVariables))
         _ = try handler?.resolvedPath()
         let watcher = try SecretWatcher(resolver: resolver, references: refs, settings: config.watch,
                                         log: { Stderr.write("sg-watch: \($0)\n") })

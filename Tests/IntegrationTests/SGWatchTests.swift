@@ -121,6 +121,8 @@ final class SGWatchTests: XCTestCase {
         // Polling once an hour: only the event stream can deliver these rotations in time.
         try writeConfig(watch: "  poll: 3600\n  ping-interval: 2\n  reconnect-min: 0.2\n  reconnect-max: 1")
         let first = try current("rotating-pw")
+        // sg's own secret-bearing variable must not reach the handler.
+        env.extra["SG_KEYRING_PASSPHRASE"] = "keyring-passphrase-for-the-test"
         try startWatch(["sg:rotating-pw"])
         try waitFor("the first value") { handlerValue == first }
         try waitFor("the hub connection") { (try hub()["handshaken"] as? Int ?? 0) == 1 }
@@ -143,6 +145,7 @@ final class SGWatchTests: XCTestCase {
         XCTAssertEqual(LeakCheck(simulator: sim.ready).leaks(in: Data(stderrText.utf8)), [])
         let envText = try String(contentsOf: out.appendingPathComponent("env"), encoding: .utf8)
         XCTAssertTrue(envText.contains("SG_WATCH_REF=sg:rotating-pw"), envText)
+        XCTAssertFalse(envText.contains("keyring-passphrase-for-the-test"))
     }
 
     func testTheStreamComesBackAfterARestartAndSeesARotationMadeWhileItWasAway() throws {
