@@ -314,8 +314,11 @@ public enum ChildProcess {
                 if status == nil { rotate(rotation) }
             }
             for p in pfds.dropFirst(fixed) where p.revents != 0 {
-                streams.first { $0.from == p.fd }?.pump()
+                // Open streams only: a restarted child's pipe may reuse the number of a closed one,
+                // whose masker does not know the new values.
+                streams.first { !$0.closed && $0.from == p.fd }?.pump()
             }
+            streams.removeAll { $0.closed }
         }
         for s in streams { s.finish() }
         if status == nil {

@@ -60,7 +60,7 @@ final class SGWatchTests: XCTestCase {
     }
 
     /// Starts a long-running tool (stderr to `errURL`), stopped by tearDown.
-    func startTool(_ tool: String, _ args: [String]) throws {
+    func startTool(_ tool: String, _ args: [String], stdout: URL? = nil) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: TestPaths.binary(tool))
         p.arguments = args
@@ -68,7 +68,12 @@ final class SGWatchTests: XCTestCase {
         errURL = env.home.appendingPathComponent("watch.stderr")
         FileManager.default.createFile(atPath: errURL.path, contents: nil)
         p.standardInput = FileHandle.nullDevice
-        p.standardOutput = FileHandle.nullDevice
+        if let stdout {
+            FileManager.default.createFile(atPath: stdout.path, contents: nil)
+            p.standardOutput = try FileHandle(forWritingTo: stdout)
+        } else {
+            p.standardOutput = FileHandle.nullDevice
+        }
         p.standardError = try FileHandle(forWritingTo: errURL)
         try p.run()
         watch = p
@@ -282,6 +287,7 @@ final class SGWatchTests: XCTestCase {
         \(ignoreTerm ? "trap '' TERM" : "trap 'exit 0' TERM")
         trap 'save' HUP
         save
+        [ -n "$PRINT" ] && printf 'child %s has %s\\n' $$ "$PW"
         echo $$ >> "$out/pids"
         while :; do sleep 0.05; done
         """
@@ -427,5 +433,26 @@ final class SGWatchTests: XCTestCase {
         let rotated = try current("rotating-pw")
         try waitFor("the rotated value") { handlerValue == rotated }
         XCTAssertTrue(stderrText.contains("connected to the A2A event hub at 127.0.0.1:\(sim.ready.port)"), stderrText)
+    }
+
+    func testMaskConcealsTheOldAndTheNewValueAcrossARestart() throws {
+        try writeConfig(watch: "  poll: 3600\n  ping-interval: 2\n  reconnect-min: 0.2\n  reconnect-max: 1")
+        env.extra["PRINT"] = "1"
+        _ = try hub(["pingMs": 1000])
+        let first = try current("rotating-pw")
+        let stdout = env.home.appendingPathComponent("exec.stdout")
+        try startTool("sg-exec", ["--restart-on-change", "--mask", "-e", "PW=sg:rotating-pw", "--", try childScript(), out.path],
+                      stdout: stdout)
+        try waitFor("the first child") { handlerValue == first && pids.count == 1 }
+        try waitFor("the hub connection") { (try hub()["handshaken"] as? Int ?? 0) == 1 }
+        try rotate("rotating-pw")
+        let rotated = try current("rotating-pw")
+        try waitFor("the restarted child") { handlerValue == rotated && pids.count == 2 }
+        try waitFor("both children's lines") {
+            String(decoding: (try? Data(contentsOf: stdout)) ?? Data(), as: UTF8.self).components(separatedBy: "<concealed by sg>").count == 3
+        }
+        let printed = try Data(contentsOf: stdout)
+        XCTAssertEqual(LeakCheck(needles: [("first", first), ("rotated", rotated)]).leaks(in: printed), [],
+                       String(decoding: printed, as: UTF8.self))
     }
 }
