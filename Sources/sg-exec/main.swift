@@ -21,8 +21,13 @@ struct SGExec: ParsableCommand {
         and loader hooks (BASH_ENV, ENV, IFS, PROMPT_COMMAND, PYTHONPATH, NODE_OPTIONS, PERL5OPT, \
         RUBYOPT, JAVA_TOOL_OPTIONS, GLIBC_TUNABLES, ...) only with --allow-env NAME. File \
         secrets (!file) reach COMMAND as /dev/fd/N. sg-exec replaces itself with COMMAND unless \
-        it must stay (--mask, --tmpfs-files, @SUMMONENVFILE); then it forwards signals and exits \
-        with COMMAND's status (128+N when killed by signal N). 127: command not found; 126: not executable.
+        it must stay (--mask, --tmpfs-files, @SUMMONENVFILE, --restart-on-change, --signal-on-change); then it \
+        forwards signals and exits with COMMAND's status (128+N when killed by signal N). 127: command not \
+        found; 126: not executable. --restart-on-change follows Safeguard's rotation of the secrets it \
+        injected: it fetches them all again, stops COMMAND (--stop-signal, then SIGKILL after --grace) and \
+        starts it with the new values; a failed fetch keeps the old COMMAND and is retried. --signal-on-change \
+        SIG rewrites the --tmpfs-files secrets and signals COMMAND instead (64 if any secret is in the \
+        environment or at /dev/fd/N).
         """)
 
     @Option(name: [.customShort("e"), .customLong("env")], parsing: .singleValue,
