@@ -86,8 +86,8 @@ public final class SecretWatcher: Sendable {
                 return set.sorted()
             }
             if due.isEmpty {
-                // Woken by a re-check or `wakeUp()`; the time limit only bounds how late a stop is seen.
-                wake.wait(seconds: 5)
+                // Woken by a re-check; the time limit bounds how late a stop is seen.
+                wake.wait(seconds: 2)
                 continue
             }
             let results = resolver.resolveAll(due.map { watched[$0].reference })
@@ -112,14 +112,12 @@ public final class SecretWatcher: Sendable {
                 let wait = settings.backoff(attempt: failures)
                 log("trying again in \(Int(wait.rounded(.up))) s")
                 // Wait, unless a stop or an event comes first; the failed ones are asked again.
-                wake.wait(seconds: wait)
+                let until = Clock.now + wait
+                while !stop.isStopped, Clock.now < until, !wake.wait(seconds: min(2, until - Clock.now)) {}
                 recheck(failed)
             }
         }
     }
-
-    /// Wakes `run` so it sees its stop flag at once.
-    public func wakeUp() { wake.signal() }
 
     private func startStreams(stop: StreamStop) throws {
         var byProfile: [String: [Int]] = [:]

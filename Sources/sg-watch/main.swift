@@ -63,7 +63,7 @@ struct SGWatch: ParsableCommand {
         let watcher = try SecretWatcher(resolver: resolver, references: refs, settings: config.watch,
                                         log: { Stderr.write("sg-watch: \($0)\n") })
         let stop = StreamStop()
-        Stop.install(stop, watcher)
+        Stop.install(stop)
         try watcher.run(stop: stop) { index, secret in
             let ref = watcher.watched[index].reference
             if git, case .named(let name, _) = ref {
@@ -92,19 +92,15 @@ struct SGWatch: ParsableCommand {
     }
 }
 
-/// SIGTERM/SIGINT end the watch between handlers (a running handler is waited for).
+/// SIGTERM/SIGINT end the watch between handlers (a running handler is waited for). The handler
+/// only sets an atomic flag (async-signal-safe); the watch sees it within a few seconds.
 enum Stop {
     nonisolated(unsafe) static var stop: StreamStop?
-    nonisolated(unsafe) static var watcher: SecretWatcher?
 
-    static func install(_ s: StreamStop, _ w: SecretWatcher) {
+    static func install(_ s: StreamStop) {
         stop = s
-        watcher = w
         for sig in [SIGTERM, SIGINT] {
-            signal(sig) { _ in
-                Stop.stop?.stop()
-                Stop.watcher?.wakeUp()
-            }
+            signal(sig) { _ in Stop.stop?.stop() }
         }
     }
 }

@@ -236,6 +236,11 @@ final class SGWatchTests: XCTestCase {
         try waitFor("the rotated value") { handlerValue == rotated }
         XCTAssertTrue(stderrText.contains("exited 3"), stderrText)
         XCTAssertTrue(watch?.isRunning ?? false)
+        // SIGTERM ends the watch cleanly (hang guard: generous).
+        watch?.terminate()
+        try waitFor("sg-watch to exit on SIGTERM", seconds: 20) { !(watch?.isRunning ?? true) }
+        XCTAssertEqual(watch?.terminationReason, .exit)
+        XCTAssertEqual(watch?.terminationStatus, 0)
     }
 
     func testConfigurationErrorsExitAtOnce() throws {
