@@ -63,6 +63,8 @@ public final class A2AEventStream: Sendable {
     public func run(stop: StreamStop) {
         var preferred = 0
         var failures = 0
+        // Polling is reported when it starts, not at every poll.
+        var polling = false
         let count = http.appliances.count
         while !stop.isStopped {
             var lastReason = "no appliance answered"
@@ -88,9 +90,11 @@ public final class A2AEventStream: Sendable {
             if served {
                 // It worked until it broke: start the backoff again from the bottom.
                 failures = 0
+                polling = false
             }
             if let refusal, !served {
-                report(.polling(reason: refusal, every: settings.poll))
+                if !polling { report(.polling(reason: refusal, every: settings.poll)) }
+                polling = true
                 recheck(.all)
                 sleepUnlessStopped(settings.poll, stop: stop)
                 continue

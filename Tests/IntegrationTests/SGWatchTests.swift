@@ -193,6 +193,9 @@ final class SGWatchTests: XCTestCase {
         let rotated = try current("rotating-pw")
         try waitFor("the polled value") { handlerValue == rotated }
         XCTAssertEqual(try hub()["negotiations"] as? Int, 0)
+        // The hub is asked again at every poll, and the switch to polling is reported once.
+        try waitFor("three refused negotiations") { try sim.log().filter { $0.path.lowercased().contains("/signalr/negotiate") }.count >= 3 }
+        XCTAssertEqual(stderrText.components(separatedBy: "polling every").count - 1, 1, stderrText)
     }
 
     func testAStalledStreamIsReconnected() throws {
