@@ -267,7 +267,7 @@ public struct RetryPolicy: Sendable {
 
     /// Seconds to wait before retrying this response, or nil when it is final.
     func retryDelay(for response: HTTPResponse, request: HTTPRequest, attempt: Int) -> Double? {
-        let retryAfter = response.header("Retry-After").flatMap { Double($0.trimmingSpaces()) }.map { max(0, $0) }
+        let retryAfter = response.header("Retry-After").flatMap { Double($0.trimmingASCIIWhitespace()) }.map { max(0, $0) }
         switch response.status {
         case 429:
             return retryAfter ?? backoff(attempt: attempt)
