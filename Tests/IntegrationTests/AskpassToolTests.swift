@@ -225,11 +225,21 @@ final class AskpassToolTests: SSHToolTestCase {
         XCTAssertFalse(ansi.stderr.contains(0x1B), ansi.stderrText.debugDescription)
         XCTAssertFalse(ansi.stderr.contains(0x07), ansi.stderrText.debugDescription)
         XCTAssertEqual(ansi.stderrText, "sg-askpass: use of key evil\\x1B[2J\\x1B]0;title\\x07 (\(fp)) is not approved by any ssh.confirm rule\n")
+
+        // A file name is text from a file system: an error naming it is escaped where SGError renders.
+        let hostileName = tmp.appendingPathComponent("cfg\u{1B}[2J\u{1B}[31m.yaml").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: hostileName, contents: Data("version: 1\n".utf8),
+                                                     attributes: [.posixPermissions: 0o666]))
+        let unsafe = try askpass(["db@db1.corp's password: "], config: hostileName)
+        XCTAssertEqual(unsafe.status, 78, unsafe.stderrText)
+        XCTAssertFalse(unsafe.stderr.contains(0x1B), unsafe.stderrText.debugDescription)
+        XCTAssertTrue(unsafe.stderrText.contains("cfg\\x1B[2J\\x1B[31m.yaml"), unsafe.stderrText)
     }
 
     /// Item 9: an empty password from A2A is exit 76 naming the secret; ssh is never sent an empty line.
     func testAnEmptyPasswordIsExit76NotAnEmptyLine() throws {
         XCTAssertEqual(try sim.setPassword("rotating-pw", jsonBody: "\"\"", scratch: tmp), 204)
+        defer { _ = try? sim.admin("/admin/rotate", json: ["secret": "rotating-pw"]) }   // the sim is shared by this class
         let cfg = try config(ssh: "  passwords:\n    - match: \"rotator@*\"\n      secret: rotating-pw\n")
         let r = try askpass(["rotator@db1.corp's password: "], config: cfg)
         XCTAssertEqual(r.status, 76, r.stderrText)
