@@ -156,6 +156,11 @@ public struct GitCredentialHelper {
     func storeUnmapped(_ request: GitCredential) throws {
         guard let service = GitCredentialHelper.storedService(request),
               let user = request.username, let password = request.password else { return }
+        // A `url=` value can carry %0A or %00 in its user info; such a value could not be given
+        // back to git, and LF is the separator of the stored value (`pack`).
+        if password.containsLineBreakOrNUL || request.oauthRefreshToken?.containsLineBreakOrNUL == true {
+            throw SGError.malformedInput("the password or refresh token contains a line break or NUL; not stored")
+        }
         var expires: Double?
         if let e = request.passwordExpiryUTC, e > 0 {
             if Double(e) <= Clock.wallNow { return }   // already expired: git would skip it too
@@ -188,7 +193,7 @@ public struct GitCredentialHelper {
     }
 
     /// The stored value: the password, then LF and the refresh token when there is one. Neither
-    /// can hold LF or NUL (they came through the line protocol), so the split is unambiguous, and
+    /// holds LF or NUL (`storeUnmapped` refuses them), so the split is unambiguous, and
     /// the value holds no NUL: the Secret Service store takes it as a C string and would cut it
     /// there, dropping the token.
     static func pack(_ password: SecretBytes, _ refresh: SecretBytes?) -> SecretBytes {

@@ -160,7 +160,8 @@ public struct GitURL: Equatable, Sendable {
         guard text.utf8.count <= 2048, !text.containsControlCharacters, !text.utf8.contains(0x20),
               let sep = text.firstRange(of: "://") else { return nil }
         scheme = text[..<sep.lowerBound].lowercased()
-        guard !scheme.isEmpty, scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+.-".contains($0)) }) else { return nil }
+        guard !scheme.isEmpty, scheme.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x7A).contains($0)
+                                                         || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }) else { return nil }
         let rest = Substring(text[sep.upperBound...])
         let slash = rest.firstIndex(of: "/") ?? rest.endIndex
         var authority = rest[..<slash]

@@ -489,6 +489,12 @@ final class GitCredentialTests: XCTestCase {
             let got = try helper("get", "protocol=https\nhost=\(host)\n\n")
             XCTAssertEqual(got.text, full, "\(backend): \(got.stderr)")
             XCTAssertEqual(try helper("get", "protocol=https\nhost=\(host)\nusername=u\n\n").text, full, backend)
+            // A url= password holding LF or NUL (percent-encoded) is refused, never split into attributes.
+            for bad in ["p%0Aoauth", "p%00x"] {
+                let r = try helper("store", "url=https://lf:\(bad)@lf-\(host)/\n\n")
+                XCTAssertEqual(r.status, 65, "\(backend) \(bad): \(r.stderr)")
+                XCTAssertEqual(try helper("get", "protocol=https\nhost=lf-\(host)\n\n").stdout.count, 0, "\(backend) \(bad)")
+            }
 
             // erase without a path: a missing attribute matches any value (git-credential-store).
             for path in ["foo.git", "team/bar.git"] {
