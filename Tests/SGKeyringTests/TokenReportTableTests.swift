@@ -11,7 +11,7 @@ final class TokenReportTableTests: XCTestCase {
         let table = report.table(showBackend: true)
         XCTAssertFalse(table.utf8.contains(0x1B), table.debugDescription)
         XCTAssertFalse(table.utf8.contains(0x07), table.debugDescription)
-        XCTAssertEqual(table.split(separator: "\n").count, 3, "keyring line, header, one row: \(table.debugDescription)")
+        XCTAssertEqual(table.utf8.split(separator: 0x0A).count, 3, "keyring line, header, one row: \(table.debugDescription)")
         XCTAssertTrue(table.contains("alice\\x1B[2J\\x1B[31m"), table)
         XCTAssertTrue(table.contains("https://x\\r\\nFAKE ROW"), table)
     }
