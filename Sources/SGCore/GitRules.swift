@@ -113,14 +113,16 @@ public struct GitRules: Sendable {
     }
 
     /// Whether `path` may name another place on the server than its components spell: a `.` or
-    /// `..` segment, written raw or percent-encoded in any case (`%2e%2E`), or a `/` or `\` hidden
-    /// in a segment (`%2f`, `%5c`; a raw `\` splits segments as some servers do). git collapses a
-    /// literal `/../` but passes `team/%2e%2e/other` on, and the server serves `other` for it: a
-    /// prefix comparison would take it for `team`. Checked on bytes, after one decoding.
+    /// `..` segment, written raw or percent-encoded in any case (`%2e%2E`), also with a `;`
+    /// parameter after it (`..;x`, which Java servlet containers read as `..`), or a `/` or `\`
+    /// hidden in a segment (`%2f`, `%5c`; a raw `\` splits segments as some servers do). git
+    /// collapses a literal `/../` but passes `team/%2e%2e/other` on, and the server serves `other`
+    /// for it: a prefix comparison would take it for `team`. Checked on bytes, after one decoding.
     public static func hasAmbiguousSegments(_ path: String) -> Bool {
         for segment in path.utf8.split(whereSeparator: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "\\") }) {
             let decoded = GitCredential.percentDecodedBytes(segment)
-            if decoded.elementsEqual(".".utf8) || decoded.elementsEqual("..".utf8) { return true }
+            let name = decoded.prefix { $0 != UInt8(ascii: ";") }
+            if name.elementsEqual(".".utf8) || name.elementsEqual("..".utf8) { return true }
             if decoded.contains(UInt8(ascii: "/")) || decoded.contains(UInt8(ascii: "\\")) { return true }
         }
         return false

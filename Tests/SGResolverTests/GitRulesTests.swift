@@ -135,7 +135,8 @@ final class GitRulesTests: XCTestCase {
         let pathOnly = rules([("https://git.corp/team", "team", nil, false)])
         for path in ["team/../other/repo.git", "team/%2e%2e/other/repo.git", "team/%2E%2E/other/repo.git", "team/%2e%2E/other",
                      "team/.%2e/other", "team/./repo.git", "team/%2e/repo.git", "team/..", "team/x%2f..%2fother",
-                     "team/x%2F..%2Fother", "team%2f..%2fother/repo.git", "team\\..\\other\\repo.git", "team/x%5c..%5cother"] {
+                     "team/x%2F..%2Fother", "team%2f..%2fother/repo.git", "team\\..\\other\\repo.git", "team/x%5c..%5cother",
+                     "team/..;/other/repo.git", "team/..;jsessionid=1/other", "team/%2e%2e%3b/other", "team/.;x/repo.git"] {
             XCTAssertTrue(GitRules.hasAmbiguousSegments(path), path)
             XCTAssertNil(pathOnly.match(req("https", "git.corp", path)), "\(path) must not get team's password")
             XCTAssertEqual(withHost.match(req("https", "git.corp", path))?.rule.secret, "host", "host-only rules still match \(path)")
