@@ -177,6 +177,8 @@ public struct SecretSpec: Sendable {
     public var passphraseSecret: String?
     /// For an API-key secret: the field `sg:NAME` gives.
     public var field: String?
+    /// URL prefixes for which git's `credential.<url>.sgSecret` may choose this secret (`git-urls:`).
+    public var gitURLs: [String] = []
     public init(name: String) { self.name = name }
 }
 

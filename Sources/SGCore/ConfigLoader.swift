@@ -354,7 +354,7 @@ struct ConfigParser {
 
     mutating func parseSecret(_ name: String, _ node: YNode) throws -> SecretSpec {
         var s = SecretSpec(name: name)
-        let entries = try node.mapping("secret \(name)", allowed: ["profile", "kind", "api-key", "username", "format", "passphrase", "field"])
+        let entries = try node.mapping("secret \(name)", allowed: ["profile", "kind", "api-key", "username", "format", "passphrase", "field", "git-urls"])
         for (key, value) in entries {
             switch key {
             case "profile": s.profile = try value.string("profile")
@@ -373,6 +373,14 @@ struct ConfigParser {
                 guard SecretReference.isValidName(n) else { throw value.error("passphrase names another secret") }
                 s.passphraseSecret = n
             case "field": s.field = try value.string("field")
+            case "git-urls":
+                for u in try value.list("git-urls") {
+                    let url = try u.string("git-urls")
+                    guard url.hasPrefix("https://"), GitRules.Pattern(url: url) != nil else {
+                        throw u.error("git-urls entries are https://host[:port][/path] (no user, '.' or '..'); plain http needs a git.rules entry with allow-http")
+                    }
+                    s.gitURLs.append(url)
+                }
             default: break
             }
         }

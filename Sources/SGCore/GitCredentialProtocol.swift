@@ -158,8 +158,13 @@ public struct GitCredential: Sendable {
     }
 
     static func percentDecode(_ s: Substring) -> String {
+        String(decoding: percentDecodedBytes(s.utf8), as: UTF8.self)
+    }
+
+    /// `%XX` (either case) decoded once; an invalid escape is kept as written.
+    static func percentDecodedBytes<Bytes: Collection<UInt8>>(_ raw: Bytes) -> [UInt8] {
         var out: [UInt8] = []
-        let bytes = Array(s.utf8)
+        let bytes = Array(raw)
         var i = 0
         func hex(_ b: UInt8) -> UInt8? {
             switch b {
@@ -176,7 +181,7 @@ public struct GitCredential: Sendable {
                 out.append(bytes[i]); i += 1
             }
         }
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     // MARK: writing

@@ -27,6 +27,8 @@ public protocol GitCredentialCache: AnyObject {
     func lookup(service: String, account: String?) throws -> GitCacheEntry?
     /// Every unexpired entry of `service`, in storage order.
     func entries(service: String) throws -> [GitCacheEntry]
+    /// The services holding items whose name starts with `prefix` (an erase that matches any path).
+    func services(withPrefix prefix: String) throws -> [String]
     /// Adds or replaces (service, account).
     func store(service: String, account: String, value: SecretBytes, expiresAt: Double?) throws
     /// Removes (service, account), or every account of `service` when `account` is nil; returns how many.
@@ -110,6 +112,14 @@ public final class KeyringGitCache: GitCredentialCache {
     public func entries(service: String) throws -> [GitCacheEntry] {
         try backend.search(attributes: ["service": service], loadSecrets: true).compactMap {
             try live($0.account, $0.secret, service: service)
+        }
+    }
+
+    public func services(withPrefix prefix: String) throws -> [String] {
+        // Every sg-visible item, without secrets; the prefix test is on bytes (service names hold URLs).
+        var seen: Set<String> = []
+        return try backend.search(attributes: [:], loadSecrets: false).compactMap { item in
+            item.service.utf8.starts(with: prefix.utf8) && seen.insert(item.service).inserted ? item.service : nil
         }
     }
 

@@ -360,7 +360,10 @@ final class GitCredentialTests: XCTestCase {
     }
 
     func testGitConfigSgSecretNamesASecretPerURL() throws {
-        try env.writeConfig(git: "  rules:\n" + rule(secret: "git-team", url: "https://mapped.sim.example"))
+        // git-other may be chosen by git's config for byconfig.sim.example only (its git-urls).
+        try env.writeConfig(git: "  rules:\n" + rule(secret: "git-team", url: "https://mapped.sim.example")) {
+            $0.replacingOccurrences(of: "  git-other:\n", with: "  git-other:\n    git-urls: [\"https://byconfig.sim.example\"]\n")
+        }
         try useHelper()
         // Without the setting the host is unmapped (and the probe need not run git at all).
         var fill = try credential("fill", "protocol=https\nhost=byconfig.sim.example\n\n")
@@ -386,6 +389,134 @@ final class GitCredentialTests: XCTestCase {
         let r = try helper("get", "protocol=https\nhost=bad.sim.example\n\n")
         XCTAssertEqual(r.status, 67)
         XCTAssertEqual(r.stdout.count, 0)
+    }
+
+    // MARK: issue 13
+
+    /// Item 2: `team/%2e%2e/other` is `other` on the server; it must never get team's password.
+    func testDotSegmentsInThePathNeverGetAPathRulesPassword() throws {
+        try server.createRepository("team/repo.git")
+        try server.createRepository("other/repo.git")
+        try server.setAccount("team", user: "svc-git", password: try XCTUnwrap(password["git-team"]))
+        try server.setAccount("other", user: "svc-other", password: try XCTUnwrap(password["git-other"]))
+        try env.writeConfig(git: "  rules:\n" + rule("/team", secret: "git-team", username: "svc-git"))
+        try useHelper()
+        try gitConfig("credential.useHttpPath", "true")
+
+        // Real git: it collapses a literal "/../" itself but passes the encoded form on.
+        for path in ["team/%2e%2e/other/repo.git", "team/%2E%2E/other/repo.git", "team/%2e%2E/other/repo.git"] {
+            server.resetLog()
+            let r = try git(["ls-remote", server.url(path)])
+            XCTAssertTrue(r.stderr.contains("askpass: Username"), "sg gave no answer, so git prompted: \(r.stderr)")
+            let log = try server.log()
+            XCTAssertFalse(log.contains { $0.user == "svc-git" }, "team's password was sent for \(path): \(log)")
+        }
+        // The helper directly, raw and encoded, with and without a user.
+        let host = "127.0.0.1:\(server.port)"
+        for path in ["team/../other/repo.git", "team/%2e%2e/other/repo.git", "team/%2E%2E/other/repo.git", "team/./repo.git",
+                     "team%2f..%2fother/repo.git", "team/x%2F..%2F..%2Fother/repo.git"] {
+            for user in ["", "username=svc-git\n"] {
+                let r = try helper("get", "protocol=http\nhost=\(host)\npath=\(path)\n\(user)\n")
+                XCTAssertEqual(r.status, 0, r.stderr)
+                XCTAssertEqual(r.stdout.count, 0, "\(path): \(r.text)")
+            }
+        }
+        // The plain path still gets the password.
+        server.resetLog()
+        let ok = try git(["ls-remote", server.url("team/repo.git")])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        XCTAssertTrue(try server.log().contains { $0.user == "svc-git" && $0.status == 200 })
+    }
+
+    /// Item 3: a repository's .git/config (or GIT_CONFIG_*) can choose only a secret sg's config
+    /// gives to git for that URL.
+    func testARepositorysSgSecretCannotSendAnySecretAnywhere() throws {
+        try env.writeConfig(git: "  rules:\n" + rule(secret: "git-team", url: "https://mapped.sim.example"))
+        try useHelper()
+        let repo = env.home.appendingPathComponent("cloned")
+        XCTAssertEqual(try git(["init", "-q", repo.path]).status, 0)
+        for name in ["demo-db", "git-team", "git-other"] {
+            XCTAssertEqual(try git(["config", "credential.https://evil.example.sgSecret", name], in: repo).status, 0)
+            try sim.post("/admin/reset-log")
+            let fill = try env.run(["git", "credential", "fill"], input: "protocol=https\nhost=evil.example\n\n", cwd: repo)
+            XCTAssertTrue(fill.stderr.contains("askpass: Username"), "\(name): \(fill.stderr)")
+            XCTAssertTrue(fill.stderr.contains("git-credential-sg: warning: git config's credential.sgSecret"), fill.stderr)
+            XCTAssertFalse(fill.text.contains(password[name] ?? "\u{0}"), "\(name) was handed to evil.example")
+            XCTAssertEqual(try env.a2aFetches(), 0, name)
+        }
+        // The same through GIT_CONFIG_* in the environment.
+        env.extra["GIT_CONFIG_COUNT"] = "1"
+        env.extra["GIT_CONFIG_KEY_0"] = "credential.https://evil.example.sgSecret"
+        env.extra["GIT_CONFIG_VALUE_0"] = "git-team"
+        let r = try helper("get", "protocol=https\nhost=evil.example\n\n")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout.count, 0)
+        // ...while the rule's own host still answers, whatever git's config says.
+        env.extra["GIT_CONFIG_KEY_0"] = "credential.https://mapped.sim.example.sgSecret"
+        env.extra["GIT_CONFIG_VALUE_0"] = "demo-db"
+        let mapped = try helper("get", "protocol=https\nhost=mapped.sim.example\n\n")
+        XCTAssertEqual(attributes(mapped.text)["password"], password["git-team"], mapped.stderr)
+    }
+
+    /// Item 9: an empty password from A2A is exit 76 naming the secret, and nothing is cached.
+    func testAnEmptyPasswordIsExit76AndNeverCached() throws {
+        XCTAssertEqual(try sim.setPassword("rotating-pw", jsonBody: "\"\"", scratch: env.home), 204)
+        try env.writeConfig(git: "  rules:\n" + rule(secret: "rotating-pw", ttl: 300, url: "https://rot.sim.example"))
+        try sim.post("/admin/reset-log")
+        for _ in 0..<2 {
+            let r = try helper("get", "protocol=https\nhost=rot.sim.example\n\n")
+            XCTAssertEqual(r.status, 76, r.stderr)
+            XCTAssertEqual(r.stdout.count, 0, "never password=")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+            XCTAssertTrue(r.stderr.contains("'rotating-pw'"), r.stderr)
+        }
+        XCTAssertEqual(try env.a2aFetches(), 2, "nothing was cached")
+    }
+
+    /// Items 10 and 11, on both keyring backends: every attribute sg keeps comes back
+    /// (password, password_expiry_utc, oauth_refresh_token), and erase without a path erases
+    /// the credentials stored with one.
+    func testStoredAttributesAndEraseOnBothKeyringBackends() throws {
+        try env.writeConfig(git: "  store-unmapped: true\n")
+        let session = try SecretServiceSession.start(.unlocked)
+        defer { session.stop() }
+        env.extra["DBUS_SESSION_BUS_ADDRESS"] = session.address
+        for backend in ["file", "secret-service"] {
+            env.extra["SG_KEYRING"] = backend
+            let host = "\(backend).tld"
+            let full = "username=u\npassword=pass word\npassword_expiry_utc=9999999999\noauth_refresh_token=refresh-xyzzy\n"
+            XCTAssertEqual(try helper("store", "protocol=https\nhost=\(host)\n\(full)\n").status, 0)
+            let got = try helper("get", "protocol=https\nhost=\(host)\n\n")
+            XCTAssertEqual(got.text, full, "\(backend): \(got.stderr)")
+            XCTAssertEqual(try helper("get", "protocol=https\nhost=\(host)\nusername=u\n\n").text, full, backend)
+            // A url= password holding LF or NUL (percent-encoded) is refused, never split into attributes.
+            for bad in ["p%0Aoauth", "p%00x"] {
+                let r = try helper("store", "url=https://lf:\(bad)@lf-\(host)/\n\n")
+                XCTAssertEqual(r.status, 65, "\(backend) \(bad): \(r.stderr)")
+                XCTAssertEqual(try helper("get", "protocol=https\nhost=lf-\(host)\n\n").stdout.count, 0, "\(backend) \(bad)")
+            }
+
+            // erase without a path: a missing attribute matches any value (git-credential-store).
+            for path in ["foo.git", "team/bar.git"] {
+                XCTAssertEqual(try helper("store", "protocol=https\nhost=\(host)\npath=\(path)\nusername=p\npassword=pw\n\n").status, 0)
+            }
+            XCTAssertEqual(try helper("store", "protocol=https\nhost=other-\(host)\npath=foo.git\nusername=p\npassword=pw\n\n").status, 0)
+            XCTAssertEqual(try helper("get", "protocol=https\nhost=\(host)\npath=foo.git\n\n").text, "username=p\npassword=pw\n", backend)
+            XCTAssertEqual(try helper("erase", "protocol=https\nhost=\(host)\n\n").status, 0)
+            for path in ["foo.git", "team/bar.git"] {
+                let r = try helper("get", "protocol=https\nhost=\(host)\npath=\(path)\n\n")
+                XCTAssertEqual(r.stdout.count, 0, "\(backend) \(path): \(r.text)")
+            }
+            XCTAssertEqual(try helper("get", "protocol=https\nhost=\(host)\n\n").stdout.count, 0, backend)
+            XCTAssertEqual(try helper("get", "protocol=https\nhost=other-\(host)\npath=foo.git\n\n").text, "username=p\npassword=pw\n",
+                           "another host is untouched (\(backend))")
+            // With a path, erase stays on that path.
+            XCTAssertEqual(try helper("store", "protocol=https\nhost=\(host)\npath=a.git\nusername=p\npassword=pw\n\n").status, 0)
+            XCTAssertEqual(try helper("store", "protocol=https\nhost=\(host)\npath=b.git\nusername=p\npassword=pw\n\n").status, 0)
+            XCTAssertEqual(try helper("erase", "protocol=https\nhost=\(host)\npath=a.git\n\n").status, 0)
+            XCTAssertEqual(try helper("get", "protocol=https\nhost=\(host)\npath=a.git\n\n").stdout.count, 0)
+            XCTAssertEqual(try helper("get", "protocol=https\nhost=\(host)\npath=b.git\n\n").text, "username=p\npassword=pw\n", backend)
+        }
     }
 
     // MARK: git.store-unmapped: git's t/lib-credential.sh helper_test, ported
