@@ -77,7 +77,7 @@ public final class KeyringGitCache: GitCredentialCache {
     static func pack(_ value: SecretBytes, expiresAt: Double?) -> SecretBytes {
         let b = SecretBuffer(capacity: value.count + 32)
         b.append(magic)
-        b.append(expiresAt.map { String(Int64($0)) } ?? "0")
+        b.append(expiresAt.flatMap { GitCredential.expiry(seconds: $0) }.map { String($0) } ?? "0")
         b.append("\n")
         b.append(value)
         return b.take()

@@ -102,7 +102,7 @@ public struct GitCredentialHelper {
                 if let hit = try cache(.session).lookup(service: service, account: account) {
                     Log.logger.debug("git: cached copy of '\(target.secret)' (\(hit.value.count) bytes)")
                     return GitCredential.Answer(username: target.username, password: hit.value,
-                                                passwordExpiryUTC: hit.expiresAt.map { Int64($0) })
+                                                passwordExpiryUTC: hit.expiresAt.flatMap { GitCredential.expiry(seconds: $0) })
                 }
             } catch let e as SGError {
                 Log.logger.warning("git: password cache unusable (\(e.message)); fetching")
@@ -121,7 +121,7 @@ public struct GitCredentialHelper {
             Log.logger.warning("git: cannot cache the password (\(e.message))")
             return answer
         }
-        return GitCredential.Answer(username: username, password: fetched.value, passwordExpiryUTC: Int64(expires))
+        return GitCredential.Answer(username: username, password: fetched.value, passwordExpiryUTC: GitCredential.expiry(seconds: expires))
     }
 
     func eraseMapped(_ target: Target, _ request: GitCredential) throws {
@@ -150,7 +150,7 @@ public struct GitCredentialHelper {
         guard let e = try cache(.persistent).lookup(service: service, account: request.username) else { return nil }
         let (password, refresh) = GitCredentialHelper.unpack(e.value)
         return GitCredential.Answer(username: e.account, password: password,
-                                    passwordExpiryUTC: e.expiresAt.map { Int64($0) }, oauthRefreshToken: refresh)
+                                    passwordExpiryUTC: e.expiresAt.flatMap { GitCredential.expiry(seconds: $0) }, oauthRefreshToken: refresh)
     }
 
     func storeUnmapped(_ request: GitCredential) throws {

@@ -519,6 +519,21 @@ final class GitCredentialTests: XCTestCase {
         }
     }
 
+    /// A `password_expiry_utc` beyond Int64 as a Double (Int64.max) once killed `store` and `get`
+    /// (a Double → Int64 conversion trapped). git reads such a value as "never expires"; so does sg.
+    func testExpiryBeyondAnyDateIsStoredWithoutExpiryNotACrash() throws {
+        try env.writeConfig(git: "  store-unmapped: true\n")
+        env.extra["SG_KEYRING"] = "file"
+        for (i, expiry) in ["9223372036854775807", "99999999999999999999", "253402300800"].enumerated() {
+            let host = "expiry\(i).tld"
+            let stored = try helper("store", "protocol=https\nhost=\(host)\nusername=u\npassword=pw\npassword_expiry_utc=\(expiry)\n\n")
+            XCTAssertEqual(stored.status, 0, "\(expiry): \(stored.stderr)")
+            let got = try helper("get", "protocol=https\nhost=\(host)\n\n")
+            XCTAssertEqual(got.status, 0, "\(expiry): \(got.stderr)")
+            XCTAssertEqual(got.text, "username=u\npassword=pw\n", expiry)
+        }
+    }
+
     // MARK: git.store-unmapped: git's t/lib-credential.sh helper_test, ported
 
     /// `check fill|approve|reject`: the stdin, the expected stdout and the prompts git had to make.
