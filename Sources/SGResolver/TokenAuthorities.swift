@@ -131,9 +131,8 @@ public final class IdentityAuthority: TokenLoginAuthority, @unchecked Sendable {
         let client = try IdentityClient(profile: profile, prompter: prompter)
         switch method ?? (usesServiceUser ? "identity-service" : "identity") {
         case "identity":
-            if profile.password == nil && !prompter.isInteractive {
-                throw SGError.denied("Identity login for profile \(profile.name): no terminal to ask for the password and no 'password:' source in the profile")
-            }
+            // Without a terminal the client refuses what needs one (a password, a factor the profile
+            // does not settle); an external-IdP user may still log in in the desktop's browser.
             return arkToken(try client.login())
         case "identity-service": return arkToken(try client.loginServiceUser())
         default: throw SGError.usage("--method \(method!) is not for a CyberArk Identity profile (identity, identity-service)")
