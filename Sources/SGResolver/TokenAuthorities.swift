@@ -131,8 +131,11 @@ public final class IdentityAuthority: TokenLoginAuthority, @unchecked Sendable {
         let client = try IdentityClient(profile: profile, prompter: prompter)
         switch method ?? (usesServiceUser ? "identity-service" : "identity") {
         case "identity":
-            // Without a terminal the client refuses what needs one (a password, a factor the profile
-            // does not settle); an external-IdP user may still log in in the desktop's browser.
+            // Without a terminal nobody can type a password: refuse before contacting the tenant,
+            // unless a desktop is there, where an external-IdP user logs in in the browser.
+            if profile.password == nil && !prompter.isInteractive && !client.browser.isAvailable {
+                throw SGError.denied("Identity login for profile \(profile.name): no terminal to ask for the password (or to log in at an identity provider) and no 'password:' source in the profile")
+            }
             return arkToken(try client.login())
         case "identity-service": return arkToken(try client.loginServiceUser())
         default: throw SGError.usage("--method \(method!) is not for a CyberArk Identity profile (identity, identity-service)")

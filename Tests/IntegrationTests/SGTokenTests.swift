@@ -192,7 +192,7 @@ final class SGTokenTests: XCTestCase {
         let started = Date()
         let refused = try run("sg-token", ["login", "-p", "arkidp"])
         XCTAssertEqual(refused.status, 77, refused.stderrText)
-        XCTAssertTrue(refused.stderrText.contains("browser"), refused.stderrText)
+        XCTAssertTrue(refused.stderrText.contains("identity provider"), refused.stderrText)
         XCTAssertLessThan(Date().timeIntervalSince(started), 20)
         try assertIdentityDialectKept()
     }
