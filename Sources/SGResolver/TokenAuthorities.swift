@@ -116,8 +116,10 @@ public final class IdentityAuthority: TokenLoginAuthority, @unchecked Sendable {
         if usesServiceUser || (profile.username == nil && profile.serviceUser != nil) {
             return try login(method: "identity-service", prompter: NoPrompt())
         }
-        if profile.password != nil && profile.mechanism == nil {
-            // Password-only users can log in without a person; MFA needs one.
+        if profile.password != nil && (profile.mechanism == nil || profile.otp != nil) {
+            // Password-only users log in without a person, and so do users whose second factor the
+            // profile answers (`mechanism:` with an `otp:` source, e.g. an OATH code command);
+            // any other MFA needs a person.
             return try? login(method: "identity", prompter: NoPrompt())
         }
         return nil

@@ -55,6 +55,14 @@ final class SGTokenTests: XCTestCase {
             ca: \(ready.ca)
             username: ark-push@sim.example
             password: {env: ARK_PUSH_PW}
+          arkoath:
+            kind: cyberark-identity
+            tenant: \(ready.identityURL)
+            ca: \(ready.ca)
+            username: ark-oath@sim.example
+            password: {env: ARK_OATH_PW}
+            mechanism: oath
+            otp: {command: "curl -s \(ready.adminURL)/admin/identity/totp | jq -r .code"}
           arkidp:
             kind: cyberark-identity
             tenant: \(ready.identityURL)
@@ -70,6 +78,7 @@ final class SGTokenTests: XCTestCase {
             "SPP_PW": ready.users.rsts["alice"]!.password, "ARK_PW": ark.value.password,
             "ARK_CODE_PW": ready.users.identity["ark-code@sim.example"]!.password,
             "ARK_PUSH_PW": ready.users.identity["ark-push@sim.example"]!.password,
+            "ARK_OATH_PW": ready.users.identity["ark-oath@sim.example"]!.password,
         ])
         try Self.sim.post("/admin/reset-log")
     }
@@ -161,6 +170,15 @@ final class SGTokenTests: XCTestCase {
         XCTAssertEqual(try term.finish(), 0, term.text)
         XCTAssertNotNil(term.text.range(of: #"the device shows [0-9]{2}"#, options: .regularExpression), term.text)
         XCTAssertTrue(term.text.contains("Code (or approve on your device): "), term.text)
+        try assertIdentityDialectKept()
+    }
+
+    func testIdentityOATHFromTheProfileLogsInUnattended() throws {
+        // No login beforehand: get logs in by itself, the code coming from the profile's otp: command.
+        let get = try run("sg-token", ["get", "-p", "arkoath"])
+        XCTAssertEqual(get.status, 0, get.stderrText)
+        XCTAssertEqual(get.stdout.split(separator: UInt8(ascii: ".")).count, 3, "a JWT")
+        XCTAssertEqual(try Self.sim.stats().logins, 1)
         try assertIdentityDialectKept()
     }
 
