@@ -263,8 +263,10 @@ public final class IdentityClient: Sendable {
         inspect?(r)
         let summary = r["Summary"]?.text ?? ""
         if summary == "LoginSuccess" { return .done(r) }
-        if summary.lowercased() == "oobpending" { return .pending }
-        return .next(r["Challenges"]?.arrayValue)
+        if let challenges = r["Challenges"]?.arrayValue, !challenges.isEmpty { return .next(challenges) }
+        if summary.lowercased() == "startnextchallenge" { return .next(nil) }
+        // `OobPending`, or a summary nobody documents: like the SDK, only LoginSuccess ends a poll.
+        return .pending
     }
 
     // MARK: external identity provider

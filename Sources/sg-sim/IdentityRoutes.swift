@@ -3,6 +3,8 @@ import Foundation
 /// One StartAuthentication session: where the user is in the login.
 struct IdentitySession {
     let user: IdentityUser
+    /// Order of creation: admin calls act on the user's newest login, not on one a test abandoned.
+    let serial: Int
     /// The `podloc` cookie this session's StartAuthentication set; later calls must carry it.
     let podloc: String
     var passwordDone = false
@@ -14,6 +16,7 @@ struct IdentitySession {
 /// One external-IdP login (`IdpLoginSessionId`), completed by `POST /admin/identity/idp-complete`.
 struct IdpLogin {
     let user: IdentityUser
+    let serial: Int
     let podloc: String
     var completed = false
     /// The PIN the IdP shows after its login (PIN users only).
@@ -29,6 +32,12 @@ struct IdentityState {
     var outbox: [String: (mechanism: String, code: String)] = [:]
     /// `POST /admin/identity/refresh {"body":"empty"}`: refresh answers 200 with the token cookies only.
     var refreshBodyEmpty = false
+    private(set) var serial = 0
+
+    mutating func nextSerial() -> Int {
+        serial += 1
+        return serial
+    }
 }
 
 /// CyberArk Identity (ark-keyring.md §4): StartAuthentication / AdvanceAuthentication with password and
@@ -129,7 +138,7 @@ extension SimApp {
         let cookie = [("Set-Cookie", "podloc=\(pod); Path=/; Secure; HttpOnly")]
         if let idp = user.idp {
             let loginId = Tokens.opaque(16)
-            identityState.idpLogins[loginId] = IdpLogin(user: user, podloc: pod)
+            identityState.idpLogins[loginId] = IdpLogin(user: user, serial: identityState.nextSerial(), podloc: pod)
             let short = Tokens.alnum(8)
             return ok(.object([
                 ("IdpRedirectUrl", .string("https://idp.sim.example/saml/login?RelayState=\(loginId)")),
@@ -140,7 +149,7 @@ extension SimApp {
             ]), headers: cookie)
         }
         let sessionId = Tokens.opaque(16)
-        identityState.sessions[sessionId] = IdentitySession(user: user, podloc: pod)
+        identityState.sessions[sessionId] = IdentitySession(user: user, serial: identityState.nextSerial(), podloc: pod)
         let password = SimMechanism(name: "UP", answerType: "Text", prompt: "Password", approvedAfterPolls: nil, generatesValue: false, code: nil)
         var challenges = [challenge([password])]
         if !user.second.isEmpty && !user.newPackage { challenges.append(challenge(user.second)) }
@@ -213,7 +222,8 @@ extension SimApp {
 
     /// `POST /admin/identity/approve`: the link in the email was clicked, the push approved.
     func approveIdentityLogin(user: String) -> Bool {
-        guard let sid = identityState.sessions.first(where: { $0.value.user.name == user && $0.value.oob != nil })?.key else { return false }
+        guard let sid = identityState.sessions.filter({ $0.value.user.name == user && $0.value.oob != nil })
+            .max(by: { $0.value.serial < $1.value.serial })?.key else { return false }
         identityState.sessions[sid]?.approved = true
         return true
     }
@@ -240,7 +250,8 @@ extension SimApp {
     /// `POST /admin/identity/idp-complete`: the user logged in at the IdP in the browser. Returns
     /// the PIN the IdP shows for a PIN user, "" for the others, nil when no login is waiting.
     func completeIdpLogin(user: String) -> String? {
-        guard let id = identityState.idpLogins.first(where: { $0.value.user.name == user && !$0.value.completed })?.key else { return nil }
+        guard let id = identityState.idpLogins.filter({ $0.value.user.name == user && !$0.value.completed })
+            .max(by: { $0.value.serial < $1.value.serial })?.key else { return nil }
         identityState.idpLogins[id]?.completed = true
         guard identityState.idpLogins[id]?.user.idp == .pin else { return "" }
         let pin = String(format: "%08d", Int.random(in: 0...99_999_999))
