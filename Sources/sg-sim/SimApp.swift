@@ -34,7 +34,7 @@ final class SimApp: @unchecked Sendable {
     var userTokens: [String: TokenGrant] = [:]
     var pkce: [String: PKCESession] = [:]
     var authCodes: [String: (challenge: String, user: String)] = [:]
-    var identityState = IdentityState()             // CyberArk Identity logins (IdentityRoutes.swift)
+    var identityState = IdentityState()             // CyberArk Identity logins (IdentityState.swift)
     var serviceAccessTokens: [String: Date] = [:]
     var accessRequests = 0
 
