@@ -189,7 +189,7 @@ public final class IdentityClient: Sendable {
         }
         if !m.isOutOfBand {
             let code = try typedAnswer(m, what: what)
-            return try advance(session, m, action: "Answer", answer: code, step: .code, what: what)
+            return try answerCode(code, session, m, what: what)
         }
         let started = Clock.now
         let (first, generated) = try startOutOfBand(session, m, what: what)
@@ -219,7 +219,7 @@ public final class IdentityClient: Sendable {
                 }
                 if let approved { return approved }
                 if let code, !code.isEmpty {
-                    return try advance(session, m, action: "Answer", answer: code, step: .code, what: what)
+                    return try answerCode(code, session, m, what: what)
                 }
             } else {
                 prompter.say("\(m.prompt ?? m.name): approve the request\(match); waiting up to \(fmtSeconds(oobTimeout)) s")
@@ -227,12 +227,20 @@ public final class IdentityClient: Sendable {
         } else if m.acceptsTypedCode, let source = profile.otp {
             // Unattended: the profile's source reads the code that StartOOB just sent (a mailbox script).
             let code = try source.resolve(what: "typed code for \(m.name) (profile \(profile.name))")
-            return try advance(session, m, action: "Answer", answer: code, step: .code, what: what)
+            return try answerCode(code, session, m, what: what)
         }
         while true {
             if let outcome = try pollOnce() { return outcome }
             pause(min(oobPollInterval, max(0, oobTimeout - (Clock.now - started))))
         }
+    }
+
+    /// A typed code's `Answer`. An answer that neither logs in nor moves on (still pending) did not
+    /// take the code: that is a rejection too, said as one.
+    func answerCode(_ code: SecretBytes, _ session: Session, _ m: Mechanism, what: String) throws -> Outcome {
+        let outcome = try advance(session, m, action: "Answer", answer: code, step: .code, what: what)
+        if case .pending = outcome { throw SGError.denied("\(what): the code was rejected (the tenant still waits)") }
+        return outcome
     }
 
     /// `StartOOB`, and the `GeneratedAuthValue` to match on the device when the tenant gives one.

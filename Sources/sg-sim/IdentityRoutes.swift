@@ -168,7 +168,12 @@ extension SimApp {
             case .sent?:
                 guard let code = session.oob?.sentCode, session.oob?.mechanism == mech.id, answer == code else { return fail() }
             case .totp?:
-                guard TOTP.accepts(answer, key: IdentityCatalogue.totpKey, now: Tokens.now) else { return fail() }
+                guard TOTP.accepts(answer, key: IdentityCatalogue.totpKey, now: Tokens.now) else {
+                    // A wrong authenticator code leaves a started push waiting, as the SDK's
+                    // "Push / Code" loop expects (sim choice); elsewhere it ends the session.
+                    if session.oob?.mechanism == mech.id { return ok(.object([("Summary", .string("OobPending"))])) }
+                    return fail()
+                }
             case .fixed(let expected)?:
                 guard answer == expected else { return fail() }
             case nil:

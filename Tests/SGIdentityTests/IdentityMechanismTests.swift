@@ -54,6 +54,13 @@ final class IdentityMechanismTests: SimCase {
         XCTAssertEqual(try advanceCount(), 3, "Answer(password), StartOOB, Answer(code): no poll needed")
     }
 
+    func testWrongAuthenticatorCodeLeftPendingIsRejectedInOneLine() throws {
+        let prompt = ScriptedPrompt(secrets: ["12345x"])
+        let e = assertSGError(.noPermission, try client("ark-push@sim.example", prompter: prompt).login())
+        XCTAssertTrue(e?.message.hasSuffix("Identity login of ark-push@sim.example (OTP): the code was rejected (the tenant still waits)") == true,
+                      e?.message ?? "")
+    }
+
     func testPhoneCallIsPolled() throws {
         XCTAssertEqual(try client("ark-pf@sim.example", mechanism: "PF").login().username, "ark-pf@sim.example")
     }
