@@ -221,6 +221,7 @@ public final class IdentityClient: Sendable {
                 if let code, !code.isEmpty {
                     return try answerCode(code, session, m, what: what)
                 }
+                prompter.say("Waiting for the approval, up to \(fmtSeconds(max(0, oobTimeout - (Clock.now - started)))) s more")
             } else {
                 prompter.say("\(m.prompt ?? m.name): approve the request\(match); waiting up to \(fmtSeconds(oobTimeout)) s")
             }
