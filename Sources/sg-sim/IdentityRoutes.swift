@@ -147,7 +147,9 @@ extension SimApp {
         }
         guard session.passwordDone, let mech = session.user.mechanism(id: mechId) else { return fail() }
         switch action {
-        case "startoob" where mech.isOutOfBand:
+        case "startoob":
+            // The SDK sends StartOOB for every factor it picks, typed ones (OATH) too, then polls
+            // while the code is typed; a typed factor's polls stay pending (sim choice).
             var sent: String?
             if case .sent? = mech.code {
                 sent = String(format: "%06d", Int.random(in: 0...999_999))
@@ -161,7 +163,9 @@ extension SimApp {
             guard var oob = session.oob, oob.mechanism == mech.id else { return fail() }
             oob.polls += 1
             session.oob = oob
-            if session.approved || mech.approvedAfterPolls.map({ oob.polls >= $0 }) == true { return loginSuccess(sid, session.user) }
+            if (session.approved && mech.isOutOfBand) || mech.approvedAfterPolls.map({ oob.polls >= $0 }) == true {
+                return loginSuccess(sid, session.user)
+            }
             return ok(.object([("Summary", .string("OobPending"))]))
         case "answer":
             switch mech.code {
@@ -171,7 +175,7 @@ extension SimApp {
                 guard TOTP.accepts(answer, key: IdentityCatalogue.totpKey, now: Tokens.now) else {
                     // A wrong authenticator code leaves a started push waiting, as the SDK's
                     // "Push / Code" loop expects (sim choice); elsewhere it ends the session.
-                    if session.oob?.mechanism == mech.id { return ok(.object([("Summary", .string("OobPending"))])) }
+                    if mech.isOutOfBand, session.oob?.mechanism == mech.id { return ok(.object([("Summary", .string("OobPending"))])) }
                     return fail()
                 }
             case .fixed(let expected)?:

@@ -97,6 +97,96 @@ final class ArkIdentityLoginInteropTests: SimCase {
         return token
     }
 
+    /// The SDK's interactive path (a person at a terminal): login.py with `identity_mfa_interactive`
+    /// under script(1); the driver answers the terminal's cursor-position queries (inquirer asks) and
+    /// types, after each prompt text, Enter or the code an admin URL gives.
+    static let terminalDriver = #"""
+    import json, os, select, subprocess, sys, time, urllib.request
+    command, steps = sys.argv[1], json.loads(sys.argv[2])
+    p = subprocess.Popen(['script', '-q', '-e', '-c', command, '/dev/null'], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=dict(os.environ, TERM='vt100'))
+    os.set_blocking(p.stdout.fileno(), False)
+    seen = b''
+    def pump(until, seconds):
+        global seen
+        end = time.time() + seconds
+        while time.time() < end and p.poll() is None:
+            if until is not None and until.encode() in seen:
+                return True
+            ready, _, _ = select.select([p.stdout], [], [], 0.1)
+            data = p.stdout.read() if ready else None
+            if data:
+                seen += data
+                if b'\x1b[6n' in data:
+                    p.stdin.write(b'\x1b[1;1R' * data.count(b'\x1b[6n'))
+                    p.stdin.flush()
+        return until is not None and until.encode() in seen
+    for prompt, answer in steps:
+        if not pump(prompt, 60):
+            sys.exit('no prompt %r in: %r' % (prompt, seen[-600:]))
+        seen = seen[seen.index(prompt.encode()) + len(prompt):]
+        if answer.startswith('http'):
+            answer = json.load(urllib.request.urlopen(answer))['code']
+        time.sleep(0.5)
+        p.stdin.write(answer.encode() + b'\r')
+        p.stdin.flush()
+    pump(None, 60)
+    if p.poll() is None:
+        p.kill()
+        sys.exit('hung: %r' % seen[-600:])
+    sys.stdout.write(seen.decode(errors='replace'))
+    sys.exit(p.returncode)
+    """#
+
+    static let interactiveLogin = #"""
+    import os, sys
+    from ark_sdk_python.auth import ArkISPAuth
+    from ark_sdk_python.models import ArkProfile
+    from ark_sdk_python.models.auth import ArkAuthMethod, ArkAuthProfile, ArkSecret, IdentityArkAuthMethodSettings
+    user, mfa, url = sys.argv[1:4]
+    password = os.environ.pop('ARK_TEST_PASSWORD')   # never in argv
+    settings = IdentityArkAuthMethodSettings(identity_mfa_method=mfa, identity_mfa_interactive=True, identity_url=url)
+    profile = ArkProfile(profile_name='ark-terminal',
+                         auth_profiles={'isp': ArkAuthProfile(username=user, auth_method=ArkAuthMethod.Identity,
+                                                              auth_method_settings=settings)})
+    token = ArkISPAuth(cache_authentication=False).authenticate(profile=profile, secret=ArkSecret(secret=password))
+    print('LOGGED-IN', len(token.token.get_secret_value().split('.')))
+    """#
+
+    /// Logs `user` in with the SDK on a terminal, answering `steps` (prompt text, then Enter or a code URL).
+    func arkTerminalLogin(_ user: String, mfa: String, steps: [[String]], file: StaticString = #filePath, line: UInt = #line) throws {
+        let dir = try TestPaths.makeTempDir("ark-tty")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let driver = dir.appendingPathComponent("driver.py").path, login = dir.appendingPathComponent("login.py").path
+        try Self.terminalDriver.write(toFile: driver, atomically: true, encoding: .utf8)
+        try Self.interactiveLogin.write(toFile: login, atomically: true, encoding: .utf8)
+        let command = [ArkInteropTests.python, "-W", "ignore", login, user, mfa, ready.identityURL]
+            .map { "'" + $0 + "'" }.joined(separator: " ")
+        let stepsJSON = String(decoding: try JSONSerialization.data(withJSONObject: steps), as: UTF8.self)
+        try simulator.post("/admin/reset-log")
+        let r = try SecretServiceSession.run(["/usr/bin/python3", driver, command, stepsJSON],
+                                             environment: ["PATH": "/usr/bin:/bin", "HOME": dir.path, "LANG": "C.UTF-8",
+                                                           "REQUESTS_CA_BUNDLE": ready.ca, "BROWSER": "/bin/true",
+                                                           "ARK_TEST_PASSWORD": ready.users.identity[user]!.password], timeout: 150)
+        XCTAssertEqual(r.status, 0, "\(r.stderr.suffix(1500)) \(r.stdout.suffix(1500))", file: file, line: line)
+        XCTAssertTrue(r.stdout.contains("LOGGED-IN 3"), r.stdout.suffix(1500).description, file: file, line: line)
+        XCTAssertEqual(try simulator.log().filter { $0.status == 400 }.map(\.path), [], "the SDK met a dialect check", file: file, line: line)
+    }
+
+    func testOATHCodeTypedOnTheTerminal() throws {
+        try arkTerminalLogin("ark-oath@sim.example", mfa: "oath", steps: [
+            ["Please pick one of the following MFA methods", ""],
+            ["OATH OTP code", "\(ready.adminURL)/admin/identity/totp"],
+        ])
+    }
+
+    func testEmailCodeTypedOnTheTerminalWhileTheSDKPolls() throws {
+        try arkTerminalLogin("ark-code@sim.example", mfa: "email", steps: [
+            ["Please pick one of the following MFA methods", ""],
+            ["Email... @sim.example", "\(ready.adminURL)/admin/identity/outbox?user=ark-code@sim.example"],
+        ])
+    }
+
     func testPasswordOnly() throws { try arkLogin("ark-alice@sim.example") }
     func testPodFqdnRedirectThenPassword() throws { try arkLogin("ark-redirect@sim.example") }
     func testEmailPolled() throws { try arkLogin("ark-oob@sim.example", mfa: "email") }
