@@ -127,6 +127,8 @@ final class ArkIdentityLoginInteropTests: SimCase {
         seen = seen[seen.index(prompt.encode()) + len(prompt):]
         if answer.startswith('http'):
             answer = json.load(urllib.request.urlopen(answer))['code']
+        elif answer.startswith('file:'):
+            answer = open(answer[5:]).read().strip()
         time.sleep(0.5)
         p.stdin.write(answer.encode() + b'\r')
         p.stdin.flush()
@@ -154,7 +156,8 @@ final class ArkIdentityLoginInteropTests: SimCase {
     """#
 
     /// Logs `user` in with the SDK on a terminal, answering `steps` (prompt text, then Enter or a code URL).
-    func arkTerminalLogin(_ user: String, mfa: String, steps: [[String]], file: StaticString = #filePath, line: UInt = #line) throws {
+    func arkTerminalLogin(_ user: String, mfa: String, steps: [[String]], browser: String = "/bin/true",
+                          file: StaticString = #filePath, line: UInt = #line) throws {
         let dir = try TestPaths.makeTempDir("ark-tty")
         defer { try? FileManager.default.removeItem(at: dir) }
         let driver = dir.appendingPathComponent("driver.py").path, login = dir.appendingPathComponent("login.py").path
@@ -166,7 +169,7 @@ final class ArkIdentityLoginInteropTests: SimCase {
         try simulator.post("/admin/reset-log")
         let r = try SecretServiceSession.run(["/usr/bin/python3", driver, command, stepsJSON],
                                              environment: ["PATH": "/usr/bin:/bin", "HOME": dir.path, "LANG": "C.UTF-8",
-                                                           "REQUESTS_CA_BUNDLE": ready.ca, "BROWSER": "/bin/true",
+                                                           "REQUESTS_CA_BUNDLE": ready.ca, "BROWSER": browser,
                                                            "ARK_TEST_PASSWORD": ready.users.identity[user]!.password], timeout: 150)
         XCTAssertEqual(r.status, 0, "\(r.stderr.suffix(1500)) \(r.stdout.suffix(1500))", file: file, line: line)
         XCTAssertTrue(r.stdout.contains("LOGGED-IN 3"), r.stdout.suffix(1500).description, file: file, line: line)
@@ -185,6 +188,21 @@ final class ArkIdentityLoginInteropTests: SimCase {
             ["Please pick one of the following MFA methods", ""],
             ["Email... @sim.example", "\(ready.adminURL)/admin/identity/outbox?user=ark-code@sim.example"],
         ])
+    }
+
+    func testExternalIdPWithThePINTypedOnTheTerminal() throws {
+        // The browser logs in at the IdP, which shows a PIN (kept in a file); the person types it.
+        let dir = try TestPaths.makeTempDir("ark-pin")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let browser = dir.appendingPathComponent("browser.sh").path, pin = dir.appendingPathComponent("pin").path
+        try """
+        #!/bin/sh
+        curl -s -X POST -H 'Content-Type: application/json' -d '{"user":"ark-idp-pin@sim.example"}' \(ready.adminURL)/admin/identity/idp-complete | jq -r .pin > '\(pin)'
+        """.write(toFile: browser, atomically: true, encoding: .utf8)
+        chmod(browser, 0o755)
+        try arkTerminalLogin("ark-idp-pin@sim.example", mfa: "email", steps: [
+            ["Please enter the PIN code displayed", "file:" + pin],
+        ], browser: browser)
     }
 
     func testPasswordOnly() throws { try arkLogin("ark-alice@sim.example") }
