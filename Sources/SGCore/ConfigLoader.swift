@@ -300,7 +300,7 @@ struct ConfigParser {
             guard !p.appliances.isEmpty else { throw node.error("profile \(name) needs 'appliances: [host[:port], ...]'") }
             return .safeguard(p)
         case "cyberark-identity":
-            let entries = try node.mapping("profile \(name)", allowed: Self.tlsKeys.union(["kind", "tenant", "username", "password", "mechanism", "service-user", "cache-name"]))
+            let entries = try node.mapping("profile \(name)", allowed: Self.tlsKeys.union(["kind", "tenant", "username", "password", "mechanism", "otp", "service-user", "cache-name"]))
             var p = IdentityProfile(name: name)
             try parseTLS(entries, into: &p.tls)
             for (key, value) in entries {
@@ -314,6 +314,7 @@ struct ConfigParser {
                 case "username": p.username = try value.string("username")
                 case "password": p.password = try source(value, "password")
                 case "mechanism": p.mechanism = try value.string("mechanism")
+                case "otp": p.otp = try source(value, "otp")
                 case "cache-name": p.cacheName = try value.string("cache-name")
                 case "service-user":
                     let m = try value.mapping("service-user", allowed: ["name", "app", "secret"])
