@@ -135,11 +135,10 @@ public final class IdentityClient: Sendable {
         var acceptsTypedCode: Bool { answerType.lowercased() == "starttextoob" || name.uppercased() == "OTP" }
         var label: String { prompt.map { "\(name) (\($0))" } ?? name }
 
-        /// Text from the tenant on one line without control characters, before it reaches a terminal.
+        /// Text from the tenant, at most 200 characters on one line with its control characters
+        /// escaped (SGCore's one escaping helper), before it reaches a terminal.
         static func printable(_ text: String) -> String {
-            String(String.UnicodeScalarView(text.unicodeScalars.prefix(200).map {
-                $0.value < 0x20 || (0x7f...0x9f).contains($0.value) ? "?" : $0
-            }))
+            String(text.prefix(200)).escapingControlCharacters()
         }
     }
 
