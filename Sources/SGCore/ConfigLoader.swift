@@ -39,16 +39,17 @@ public enum ConfigLoader {
     }
 
     /// Parses one file. Holding an inline secret requires the file to be private.
+    /// The file is checked on the descriptor it is read from (FileSafety) and capped at
+    /// `YAML.maxInputBytes` while it is read.
     public static func loadFile(_ path: String, home: String = Environment.home()) throws -> Config {
-        try FileSafety.check(path, holdsSecrets: false)
-        let bytes = try FileSafety.readBytes(path)
-        guard let text = String(validating: bytes, as: UTF8.self) else {
+        let file = try FileSafety.read(path, limit: YAML.maxInputBytes)
+        guard let text = String(validating: file.bytes, as: UTF8.self) else {
             throw SGError.config("\(path): not valid UTF-8")
         }
         var parser = ConfigParser(file: path, home: home)
         let config = try parser.parse(text)
         if parser.holdsInlineSecrets {
-            try FileSafety.check(path, holdsSecrets: true)
+            try file.requirePrivate()
         }
         return config
     }
@@ -169,8 +170,8 @@ struct ConfigParser {
         let root: YAMLNode?
         do {
             root = try YAML.compose(text)
-        } catch {
-            throw SGError.config("\(file): \(error)")
+        } catch let e as YAMLError {
+            throw SGError.config(e.located(in: file))
         }
         guard let root else { throw SGError.config("\(file): empty file; it needs at least 'version: 1'") }
         let top = YNode(node: root, file: file)

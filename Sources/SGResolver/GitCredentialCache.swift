@@ -42,7 +42,8 @@ public enum GitCacheCollection: String, Sendable {
 
 /// The cache on SGKeyring's backends: items are `service` + `account` (python-keyring's
 /// attributes), and the stored secret is a one-line header carrying the expiry, then the value:
-/// `sg-git/1 <unix-seconds or 0>\n<value>`. Expired items are deleted when next seen.
+/// `sg-git/1 <unix-seconds or 0>\n<value>` (SGKeyring's `ItemExpiry`). Expired items are deleted
+/// when next seen, and the file keyring drops every expired item whenever it is opened.
 ///
 /// `.session` is the Secret Service's in-memory `session` collection (never the login keyring),
 /// or, on the file backend, an encrypted keyring in `$XDG_RUNTIME_DIR/sg/git-session` (tmpfs,
@@ -72,25 +73,13 @@ public final class KeyringGitCache: GitCredentialCache {
         }
     }
 
-    static let magic = Array("sg-git/1 ".utf8)
-
     static func pack(_ value: SecretBytes, expiresAt: Double?) -> SecretBytes {
-        let b = SecretBuffer(capacity: value.count + 32)
-        b.append(magic)
-        b.append(expiresAt.flatMap { GitCredential.expiry(seconds: $0) }.map { String($0) } ?? "0")
-        b.append("\n")
-        b.append(value)
-        return b.take()
+        ItemExpiry.packGit(value, expiresAt: expiresAt)
     }
 
     /// nil for an item that is not ours or does not parse.
     static func unpack(_ stored: SecretBytes) -> (value: SecretBytes, expiresAt: Double?)? {
-        stored.withUnsafeBytes { raw in
-            guard raw.count > magic.count, Array(raw[0..<magic.count]) == magic,
-                  let nl = raw[magic.count...].firstIndex(of: 0x0A),
-                  let e = Int64(String(decoding: UnsafeRawBufferPointer(rebasing: raw[magic.count..<nl]), as: UTF8.self)) else { return nil }
-            return (SecretBytes(bytes: UnsafeRawBufferPointer(rebasing: raw[(nl + 1)...])), e > 0 ? Double(e) : nil)
-        }
+        ItemExpiry.unpackGit(stored)
     }
 
     private func live(_ account: String, _ stored: SecretBytes?, service: String) throws -> GitCacheEntry? {
