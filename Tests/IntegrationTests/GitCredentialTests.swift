@@ -407,7 +407,7 @@ final class GitCredentialTests: XCTestCase {
         for path in ["team/%2e%2e/other/repo.git", "team/%2E%2E/other/repo.git", "team/%2e%2E/other/repo.git"] {
             server.resetLog()
             let r = try git(["ls-remote", server.url(path)])
-            XCTAssertTrue(r.stderr.contains("askpass: Username"), "sg gave no answer, so git prompted: \(r.stderr)")
+            XCTAssertTrue(r.stderrText.contains("askpass: Username"), "sg gave no answer, so git prompted: \(r.stderrText)")
             let log = try server.log()
             XCTAssertFalse(log.contains { $0.user == "svc-git" }, "team's password was sent for \(path): \(log)")
         }
@@ -417,14 +417,14 @@ final class GitCredentialTests: XCTestCase {
                      "team%2f..%2fother/repo.git", "team/x%2F..%2F..%2Fother/repo.git"] {
             for user in ["", "username=svc-git\n"] {
                 let r = try helper("get", "protocol=http\nhost=\(host)\npath=\(path)\n\(user)\n")
-                XCTAssertEqual(r.status, 0, r.stderr)
-                XCTAssertEqual(r.stdout.count, 0, "\(path): \(r.text)")
+                XCTAssertEqual(r.status, 0, r.stderrText)
+                XCTAssertEqual(r.stdout.count, 0, "\(path): \(r.stdoutText)")
             }
         }
         // The plain path still gets the password.
         server.resetLog()
         let ok = try git(["ls-remote", server.url("team/repo.git")])
-        XCTAssertEqual(ok.status, 0, ok.stderr)
+        XCTAssertEqual(ok.status, 0, ok.stderrText)
         XCTAssertTrue(try server.log().contains { $0.user == "svc-git" && $0.status == 200 })
     }
 
@@ -439,9 +439,9 @@ final class GitCredentialTests: XCTestCase {
             XCTAssertEqual(try git(["config", "credential.https://evil.example.sgSecret", name], in: repo).status, 0)
             try sim.post("/admin/reset-log")
             let fill = try env.run(["git", "credential", "fill"], input: "protocol=https\nhost=evil.example\n\n", cwd: repo)
-            XCTAssertTrue(fill.stderr.contains("askpass: Username"), "\(name): \(fill.stderr)")
-            XCTAssertTrue(fill.stderr.contains("git-credential-sg: warning: git config's credential.sgSecret"), fill.stderr)
-            XCTAssertFalse(fill.text.contains(password[name] ?? "\u{0}"), "\(name) was handed to evil.example")
+            XCTAssertTrue(fill.stderrText.contains("askpass: Username"), "\(name): \(fill.stderrText)")
+            XCTAssertTrue(fill.stderrText.contains("git-credential-sg: warning: git config's credential.sgSecret"), fill.stderrText)
+            XCTAssertFalse(fill.stdoutText.contains(password[name] ?? "\u{0}"), "\(name) was handed to evil.example")
             XCTAssertEqual(try env.a2aFetches(), 0, name)
         }
         // The same through GIT_CONFIG_* in the environment.
@@ -449,13 +449,13 @@ final class GitCredentialTests: XCTestCase {
         env.extra["GIT_CONFIG_KEY_0"] = "credential.https://evil.example.sgSecret"
         env.extra["GIT_CONFIG_VALUE_0"] = "git-team"
         let r = try helper("get", "protocol=https\nhost=evil.example\n\n")
-        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.status, 0, r.stderrText)
         XCTAssertEqual(r.stdout.count, 0)
         // ...while the rule's own host still answers, whatever git's config says.
         env.extra["GIT_CONFIG_KEY_0"] = "credential.https://mapped.sim.example.sgSecret"
         env.extra["GIT_CONFIG_VALUE_0"] = "demo-db"
         let mapped = try helper("get", "protocol=https\nhost=mapped.sim.example\n\n")
-        XCTAssertEqual(attributes(mapped.text)["password"], password["git-team"], mapped.stderr)
+        XCTAssertEqual(attributes(mapped.stdoutText)["password"], password["git-team"], mapped.stderrText)
     }
 
     /// Item 9: an empty password from A2A is exit 76 naming the secret, and nothing is cached.
@@ -465,10 +465,10 @@ final class GitCredentialTests: XCTestCase {
         try sim.post("/admin/reset-log")
         for _ in 0..<2 {
             let r = try helper("get", "protocol=https\nhost=rot.sim.example\n\n")
-            XCTAssertEqual(r.status, 76, r.stderr)
+            XCTAssertEqual(r.status, 76, r.stderrText)
             XCTAssertEqual(r.stdout.count, 0, "never password=")
-            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
-            XCTAssertTrue(r.stderr.contains("'rotating-pw'"), r.stderr)
+            XCTAssertEqual(r.stderrText.split(separator: "\n").count, 1, r.stderrText)
+            XCTAssertTrue(r.stderrText.contains("'rotating-pw'"), r.stderrText)
         }
         XCTAssertEqual(try env.a2aFetches(), 2, "nothing was cached")
     }
@@ -487,12 +487,12 @@ final class GitCredentialTests: XCTestCase {
             let full = "username=u\npassword=pass word\npassword_expiry_utc=9999999999\noauth_refresh_token=refresh-xyzzy\n"
             XCTAssertEqual(try helper("store", "protocol=https\nhost=\(host)\n\(full)\n").status, 0)
             let got = try helper("get", "protocol=https\nhost=\(host)\n\n")
-            XCTAssertEqual(got.text, full, "\(backend): \(got.stderr)")
-            XCTAssertEqual(try helper("get", "protocol=https\nhost=\(host)\nusername=u\n\n").text, full, backend)
+            XCTAssertEqual(got.stdoutText, full, "\(backend): \(got.stderrText)")
+            XCTAssertEqual(try helper("get", "protocol=https\nhost=\(host)\nusername=u\n\n").stdoutText, full, backend)
             // A url= password holding LF or NUL (percent-encoded) is refused, never split into attributes.
             for bad in ["p%0Aoauth", "p%00x"] {
                 let r = try helper("store", "url=https://lf:\(bad)@lf-\(host)/\n\n")
-                XCTAssertEqual(r.status, 65, "\(backend) \(bad): \(r.stderr)")
+                XCTAssertEqual(r.status, 65, "\(backend) \(bad): \(r.stderrText)")
                 XCTAssertEqual(try helper("get", "protocol=https\nhost=lf-\(host)\n\n").stdout.count, 0, "\(backend) \(bad)")
             }
 
@@ -501,21 +501,21 @@ final class GitCredentialTests: XCTestCase {
                 XCTAssertEqual(try helper("store", "protocol=https\nhost=\(host)\npath=\(path)\nusername=p\npassword=pw\n\n").status, 0)
             }
             XCTAssertEqual(try helper("store", "protocol=https\nhost=other-\(host)\npath=foo.git\nusername=p\npassword=pw\n\n").status, 0)
-            XCTAssertEqual(try helper("get", "protocol=https\nhost=\(host)\npath=foo.git\n\n").text, "username=p\npassword=pw\n", backend)
+            XCTAssertEqual(try helper("get", "protocol=https\nhost=\(host)\npath=foo.git\n\n").stdoutText, "username=p\npassword=pw\n", backend)
             XCTAssertEqual(try helper("erase", "protocol=https\nhost=\(host)\n\n").status, 0)
             for path in ["foo.git", "team/bar.git"] {
                 let r = try helper("get", "protocol=https\nhost=\(host)\npath=\(path)\n\n")
-                XCTAssertEqual(r.stdout.count, 0, "\(backend) \(path): \(r.text)")
+                XCTAssertEqual(r.stdout.count, 0, "\(backend) \(path): \(r.stdoutText)")
             }
             XCTAssertEqual(try helper("get", "protocol=https\nhost=\(host)\n\n").stdout.count, 0, backend)
-            XCTAssertEqual(try helper("get", "protocol=https\nhost=other-\(host)\npath=foo.git\n\n").text, "username=p\npassword=pw\n",
+            XCTAssertEqual(try helper("get", "protocol=https\nhost=other-\(host)\npath=foo.git\n\n").stdoutText, "username=p\npassword=pw\n",
                            "another host is untouched (\(backend))")
             // With a path, erase stays on that path.
             XCTAssertEqual(try helper("store", "protocol=https\nhost=\(host)\npath=a.git\nusername=p\npassword=pw\n\n").status, 0)
             XCTAssertEqual(try helper("store", "protocol=https\nhost=\(host)\npath=b.git\nusername=p\npassword=pw\n\n").status, 0)
             XCTAssertEqual(try helper("erase", "protocol=https\nhost=\(host)\npath=a.git\n\n").status, 0)
             XCTAssertEqual(try helper("get", "protocol=https\nhost=\(host)\npath=a.git\n\n").stdout.count, 0)
-            XCTAssertEqual(try helper("get", "protocol=https\nhost=\(host)\npath=b.git\n\n").text, "username=p\npassword=pw\n", backend)
+            XCTAssertEqual(try helper("get", "protocol=https\nhost=\(host)\npath=b.git\n\n").stdoutText, "username=p\npassword=pw\n", backend)
         }
     }
 
@@ -527,10 +527,10 @@ final class GitCredentialTests: XCTestCase {
         for (i, expiry) in ["9223372036854775807", "99999999999999999999", "253402300800"].enumerated() {
             let host = "expiry\(i).tld"
             let stored = try helper("store", "protocol=https\nhost=\(host)\nusername=u\npassword=pw\npassword_expiry_utc=\(expiry)\n\n")
-            XCTAssertEqual(stored.status, 0, "\(expiry): \(stored.stderr)")
+            XCTAssertEqual(stored.status, 0, "\(expiry): \(stored.stderrText)")
             let got = try helper("get", "protocol=https\nhost=\(host)\n\n")
-            XCTAssertEqual(got.status, 0, "\(expiry): \(got.stderr)")
-            XCTAssertEqual(got.text, "username=u\npassword=pw\n", expiry)
+            XCTAssertEqual(got.status, 0, "\(expiry): \(got.stderrText)")
+            XCTAssertEqual(got.stdoutText, "username=u\npassword=pw\n", expiry)
         }
     }
 
