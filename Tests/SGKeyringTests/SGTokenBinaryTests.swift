@@ -37,6 +37,25 @@ final class SGTokenBinaryTests: XCTestCase {
         XCTAssertEqual(auto.status, 69, auto.stderr)
     }
 
+    /// A daemon that stops answering (here: stopped with SIGSTOP) costs keyring.dbus-timeout-ms,
+    /// not GDBus's 25 s default: libsecret's calls are cancelled when the time is up.
+    func testHungDaemonIsBoundedByTheDBusTimeout() throws {
+        let s = try SecretServiceSession.start(.unlocked)
+        defer { s.stop() }
+        try FileManager.default.createDirectory(atPath: s.home + "/.config/sg", withIntermediateDirectories: true)
+        try (Self.config + "\nkeyring: {dbus-timeout-ms: 300}\n")
+            .write(toFile: s.home + "/.config/sg/config.yaml", atomically: true, encoding: .utf8)
+        let pid = try XCTUnwrap(s.keyringProcessIdentifier)
+        kill(pid, SIGSTOP)
+        defer { kill(pid, SIGCONT) }
+        let started = Date()
+        let r = try s.run([sgToken, "get", "-p", "ark"], extra: ["SG_KEYRING": "secret-service"], timeout: 60)
+        XCTAssertEqual(r.status, 69, r.stderr)
+        XCTAssertTrue(r.stderr.contains("did not answer within 300 ms (keyring.dbus-timeout-ms is 300)"), r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 20, "bounded by the timeout, not GDBus's 25 s default")
+    }
+
     func testNoSessionBus() throws {
         let s = try SecretServiceSession.start(.noSecretService)
         defer { s.stop() }
