@@ -11,6 +11,11 @@ public struct SimReady: Decodable, Sendable {
         public let password: String
         public let oob: Bool
         public let redirect: Bool
+        /// Names of the second challenge's mechanisms (`EMAIL`, `OTP`, `OATH`, …).
+        public let mechanisms: [String]
+        public let newPackage: Bool
+        /// `browser` or `pin` for external-IdP users.
+        public let idp: String?
     }
     public struct ServiceUser: Decodable, Sendable {
         public let name: String
@@ -23,6 +28,7 @@ public struct SimReady: Decodable, Sendable {
         public let identity: [String: IdentityUser]
         public let identityService: ServiceUser
         public let oobPolls: Int
+        public let securityAnswer: String
     }
 
     public let pid: Int32
@@ -174,18 +180,11 @@ public final class Simulator: @unchecked Sendable {
             args += ["-X", "POST", "-H", "Content-Type: application/json", "--data-binary", String(decoding: body, as: UTF8.self)]
         }
         args.append(ready.adminURL + path)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0, let nl = data.lastIndex(of: UInt8(ascii: "\n")),
+        let r = try ToolRunner.run("/usr/bin/curl", args, environment: ProcessInfo.processInfo.environment, timeout: 40)
+        let data = r.stdout
+        guard r.status == 0, let nl = data.lastIndex(of: UInt8(ascii: "\n")),
               let status = Int(String(decoding: data[(nl + 1)...], as: UTF8.self)) else {
-            throw SimulatorError.admin("\(path): curl exit \(p.terminationStatus)")
+            throw SimulatorError.admin("\(path): curl exit \(r.status)")
         }
         return (status, Data(data[..<nl]))
     }
@@ -194,6 +193,15 @@ public final class Simulator: @unchecked Sendable {
     @discardableResult
     public func post(_ path: String) throws -> (status: Int, body: Data) {
         try admin(path, json: [String: Any]())
+    }
+
+    /// An admin call's JSON object reply (`/admin/identity/outbox`, `/admin/identity/totp`, …).
+    public func adminObject(_ path: String, json: Any? = nil) throws -> [String: Any] {
+        let r = try admin(path, json: json)
+        guard r.status == 200, let object = try JSONSerialization.jsonObject(with: r.body) as? [String: Any] else {
+            throw SimulatorError.admin("\(path): \(r.status) \(String(decoding: r.body, as: UTF8.self))")
+        }
+        return object
     }
 
     public func log() throws -> [SimLogEntry] {
