@@ -96,8 +96,8 @@ final class SGWatchTests: XCTestCase {
     /// The secret's current value, asked of the sim with sg-secret.
     func current(_ name: String) throws -> String {
         let r = try env.run(["sg-secret", "-n", "sg:\(name)"])
-        XCTAssertEqual(r.status, 0, r.stderr)
-        return r.text
+        XCTAssertEqual(r.status, 0, r.stderrText)
+        return r.stdoutText
     }
 
     /// Waits (hang guard: `seconds`) until `condition` holds.
@@ -252,7 +252,7 @@ final class SGWatchTests: XCTestCase {
         XCTAssertEqual(try env.run(["sg-watch", "sg:token/sim", "--", script]).status, 67)
         XCTAssertEqual(try env.run(["sg-watch", "sg:demo-db"]).status, 64)
         let missing = try env.run(["sg-watch", "sg:demo-db", "--", "no-such-handler-here"])
-        XCTAssertEqual(missing.status, 64, missing.stderr)
+        XCTAssertEqual(missing.status, 64, missing.stderrText)
     }
 
     func testSSHKeyAddWatchSwapsTheRotatedKeyInTheAgent() throws {
@@ -264,12 +264,12 @@ final class SGWatchTests: XCTestCase {
         env.extra["SSH_AUTH_SOCK"] = agent.socketPath
         func keysInAgent() throws -> [String] {
             let r = try env.run(["ssh-add", "-L"])
-            return r.status == 0 ? r.text.split(separator: "\n").map { $0.split(separator: " ").prefix(2).joined(separator: " ") } : []
+            return r.status == 0 ? r.stdoutText.split(separator: "\n").map { $0.split(separator: " ").prefix(2).joined(separator: " ") } : []
         }
         func servedKey() throws -> String {
             let r = try env.run(["sg-ssh-key", "public", "ssh-ed25519"])
-            XCTAssertEqual(r.status, 0, r.stderr)
-            return r.text.split(separator: "\n").first.map { $0.split(separator: " ").prefix(2).joined(separator: " ") } ?? ""
+            XCTAssertEqual(r.status, 0, r.stderrText)
+            return r.stdoutText.split(separator: "\n").first.map { $0.split(separator: " ").prefix(2).joined(separator: " ") } ?? ""
         }
         let first = try servedKey()
         try startTool("sg-ssh-key", ["add", "--watch", "ssh-ed25519", "-t", "600"])
@@ -369,11 +369,11 @@ final class SGWatchTests: XCTestCase {
     func testSignalOnChangeWithASecretInTheEnvironmentIsAUsageError() throws {
         let child = try childScript()
         let inEnv = try env.run(["sg-exec", "--signal-on-change", "HUP", "--tmpfs-files", "-e", "PW=sg:rotating-pw", "--", child, out.path])
-        XCTAssertEqual(inEnv.status, 64, inEnv.stderr)
+        XCTAssertEqual(inEnv.status, 64, inEnv.stderrText)
         let secrets = env.home.appendingPathComponent("secrets.yml")
         try "PWFILE: !var:file rotating-pw\n".write(to: secrets, atomically: true, encoding: .utf8)
         let memfd = try env.run(["sg-exec", "--signal-on-change", "HUP", "-f", secrets.path, "--", child, out.path])
-        XCTAssertEqual(memfd.status, 64, memfd.stderr)
+        XCTAssertEqual(memfd.status, 64, memfd.stderrText)
         XCTAssertEqual(pids.count, 0, "no child was started")
     }
 
@@ -402,8 +402,8 @@ final class SGWatchTests: XCTestCase {
 
     func gitGet() throws -> String? {
         let r = try env.run(["git-credential-sg", "get"], input: "protocol=https\nhost=git.sim.example\npath=team/repo.git\n\n")
-        XCTAssertEqual(r.status, 0, r.stderr)
-        return r.text.split(separator: "\n").first { $0.hasPrefix("password=") }.map { String($0.dropFirst("password=".count)) }
+        XCTAssertEqual(r.status, 0, r.stderrText)
+        return r.stdoutText.split(separator: "\n").first { $0.hasPrefix("password=") }.map { String($0.dropFirst("password=".count)) }
     }
 
     func testGitModeDropsTheCachedPasswordWhenItRotates() throws {
