@@ -38,7 +38,7 @@ public struct GitRules: Sendable {
     }
 
     public let rules: [(rule: GitRule, pattern: Pattern)]
-    private let secretUsernames: [String: String]
+    let secretUsernames: [String: String]
 
     /// Rules whose URL does not parse are dropped here; the config loader already checked the scheme.
     public init(_ git: GitConfig, secrets: [String: SecretSpec] = [:]) {
