@@ -23,6 +23,7 @@ struct SGExec: ParsableCommand {
         secrets (!file) reach COMMAND as /dev/fd/N. sg-exec replaces itself with COMMAND unless \
         it must stay (--mask, --tmpfs-files, @SUMMONENVFILE); then it forwards signals and exits \
         with COMMAND's status (128+N when killed by signal N). 127: command not found; 126: not executable.
+        \(ToolHelp.footer)
         """)
 
     @Option(name: [.customShort("e"), .customLong("env")], parsing: .singleValue,
@@ -55,11 +56,10 @@ struct SGExec: ParsableCommand {
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The command and its arguments, after --.", valueName: "command"))
     var command: [String] = []
 
-    func validate() throws {
-        if command.isEmpty { throw ValidationError("missing command: sg-exec [options] -- COMMAND [ARGS...]") }
-    }
-
     func run() throws {
+        // Checked here, not in validate(): ArgumentParser runs validate() before it reports
+        // leftover arguments, so `sg-exec --bogus` said "missing command" instead of naming --bogus.
+        if command.isEmpty { throw SGError.usage("missing command: sg-exec [options] -- COMMAND [ARGS...]") }
         var options = ExecOptions()
         options.command = command
         options.assignments = environment

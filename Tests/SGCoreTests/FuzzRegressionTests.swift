@@ -27,7 +27,7 @@ final class FuzzRegressionTests: XCTestCase {
 
     func testEveryTargetIsListed() throws {
         let names = try targets()
-        for t in ["config", "secrets-file", "askpass", "private-key", "pkcs12", "json", "json-literal", "ark-token", "git-credential", "http-header"] {
+        for t in ["config", "secrets-file", "askpass", "private-key", "pkcs12", "json", "json-literal", "ark-token", "git-credential", "http-header", "cert-names"] {
             XCTAssertTrue(names.contains(t), "sg-fuzz has a '\(t)' target")
         }
     }
