@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "sg-exec", targets: ["sg-exec"]),
         .executable(name: "sg-secret", targets: ["sg-secret"]),
         .executable(name: "sg-token", targets: ["sg-token"]),
+        .executable(name: "sg-doctor", targets: ["sg-doctor"]),
         .executable(name: "sg-sim", targets: ["sg-sim"]),
         .executable(name: "sg-fuzz", targets: ["sg-fuzz"]),
     ],
@@ -73,6 +74,10 @@ let package = Package(
         ], swiftSettings: strict),
         .executableTarget(name: "sg-token", dependencies: [
             "SGCore", "SGCommand", "SGResolver", "SGKeyring",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
+        .executableTarget(name: "sg-doctor", dependencies: [
+            "SGCore", "SGCommand", "SGResolver",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .executableTarget(name: "sg-sim", dependencies: [
