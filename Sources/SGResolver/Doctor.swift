@@ -217,20 +217,71 @@ public struct Doctor {
     func secretChecks(_ config: Config) -> [Check] {
         let names = config.secrets.keys.sorted().filter { config.secrets[$0]?.kind != .token }
         guard !names.isEmpty else { return [.init(subject: "secrets", outcome: .skipped, detail: "none defined")] }
+        // Each call gets `timeout`, not the profile's whole deadline: a doctor that waits 30 s
+        // per unreachable appliance or 503 is not run twice.
+        var bounded = config
+        for (name, profile) in config.profiles {
+            switch profile {
+            case .safeguard(var p):
+                p.tls.totalTimeout = min(p.tls.totalTimeout, timeout)
+                bounded.profiles[name] = .safeguard(p)
+            case .identity(var p):
+                p.tls.totalTimeout = min(p.tls.totalTimeout, timeout)
+                bounded.profiles[name] = .identity(p)
+            }
+        }
         let resolver: Resolver
         do {
-            resolver = try ToolContext.resolver(config: config)
+            resolver = try ToolContext.resolver(config: bounded)
         } catch let e as SGError {
             return [.problem("secrets", e)]
         } catch {
             return [.problem("secrets", .internalError(String(describing: type(of: error))))]
         }
-        let results = resolver.resolveAll(names.map { .named($0, field: nil) })
-        return zip(names, results).map { name, result in
-            switch result {
-            case .success: return .ok("secret \(name)", "the API key is accepted")
-            case .failure(let e): return .problem("secret \(name)", e)
+        // One secret per profile first: an appliance that is down or an A2A service that is off
+        // fails every secret of the profile alike, so it is said once, not once per secret after
+        // each one's retries.
+        var byProfile: [String: [String]] = [:]
+        var checks: [String: Check] = [:]
+        for name in names {
+            guard let spec = config.secrets[name], let profile = try? config.profile(for: spec) else {
+                checks[name] = Self.secretCheck(name, resolver.resolveAll([.named(name, field: nil)])[0])
+                continue
             }
+            byProfile[profile.name, default: []].append(name)
+        }
+        var rest: [String] = []
+        for (profile, members) in byProfile {
+            let first = members[0]
+            let result = resolver.resolveAll([.named(first, field: nil)])[0]
+            checks[first] = Self.secretCheck(first, result)
+            if case .failure(let e) = result, Self.isProfileWide(e) {
+                for other in members.dropFirst() {
+                    checks[other] = Check(subject: "secret \(other)", outcome: .skipped, detail: "not checked: profile \(profile) failed above")
+                }
+            } else {
+                rest += members.dropFirst()
+            }
+        }
+        for (name, result) in zip(rest, resolver.resolveAll(rest.map { .named($0, field: nil) })) {
+            checks[name] = Self.secretCheck(name, result)
+        }
+        return names.compactMap { checks[$0] }
+    }
+
+    static func secretCheck(_ name: String, _ result: Result<ResolvedSecret, SGError>) -> Check {
+        switch result {
+        case .success: return .ok("secret \(name)", "the API key is accepted")
+        case .failure(let e): return .problem("secret \(name)", e)
+        }
+    }
+
+    /// Failures that are about the profile's appliances, not the one secret's API key.
+    static func isProfileWide(_ e: SGError) -> Bool {
+        switch e {
+        case .unreachable, .serviceUnavailable, .timeout, .retriesExhausted, .untrustedServer: return true
+        case .config(let m): return !m.contains("API key")
+        default: return false
         }
     }
 
