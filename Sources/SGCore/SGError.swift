@@ -1,4 +1,4 @@
-/// Exit codes from sysexits.h, as DESIGN.md's Decisions assign them.
+/// Exit codes from sysexits.h, as the table in README.md ("Exit codes") assigns them.
 public enum ExitCode: Int32, Sendable {
     case ok = 0
     case usage = 64          // EX_USAGE

@@ -8,7 +8,7 @@ import Glibc
 ///
 /// TLS verification is on unless the profile says `insecure: true`; HTTP/1.1 always; the
 /// profile's client certificate is decrypted once and kept in memory; requests are retried and
-/// failed over as DESIGN.md's Decisions say, under one deadline per operation; a small pool of
+/// failed over as docs/decisions.md and the README say, under one deadline per operation; a small pool of
 /// handles shares connections and TLS sessions.
 ///
 ///     let client = try HTTPClient(appliances: profile.appliances, tls: profile.tls)
@@ -70,7 +70,7 @@ public final class HTTPClient: @unchecked Sendable {
                     lastFailure = .unreachable(reason)
                     continue
                 case .certificateSuspect(let reason):
-                    // DESIGN.md's Decisions: retried once, for any method (a server that rejected the
+                    // The project's rule: retried once, for any method (a server that rejected the
                     // certificate has not acted on the request), at once, on the next appliance.
                     certificateSuspects += 1
                     if certificateSuspects >= 2 { throw SGError.denied(certificateProbablyRejected(reason)) }
@@ -364,7 +364,7 @@ extension HTTPClient {
     }
 }
 
-/// When to try again, per DESIGN.md's Decisions: connection failures before sending, 429, and 503
+/// When to try again (the project's retry rule): connection failures before sending, 429, and 503
 /// with Retry-After for any method; other 502/503/504 only for GET; exponential backoff with jitter.
 public struct RetryPolicy: Sendable {
     public var maxAttempts = 4
