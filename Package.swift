@@ -91,7 +91,7 @@ let package = Package(
         // Fuzz entry points (scripts/fuzz builds it with ASan + coverage and links libFuzzer; the plain
         // build replays files through the same entry points, which FuzzRegressionTests use).
         .executableTarget(name: "sg-fuzz", dependencies: [
-            "SGCore", "SGTransport", "SGKeyring", "SGSSH", "SGResolver",
+            "SGCore", "SGTransport", "SGKeyring", "SGSSH", "SGResolver", "SGIdentity",
         ], swiftSettings: strict),
 
         // ---- tests ----------------------------------------------------------------------------

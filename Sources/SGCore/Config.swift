@@ -63,7 +63,7 @@ public struct Config: Sendable {
             case .safeguard(let sp):
                 for src in [sp.client?.passphrase, sp.password, sp.otp] { if let v = src?.environmentVariable { names.insert(v) } }
             case .identity(let ip):
-                for src in [ip.password, ip.serviceUser?.secret] { if let v = src?.environmentVariable { names.insert(v) } }
+                for src in [ip.password, ip.otp, ip.serviceUser?.secret] { if let v = src?.environmentVariable { names.insert(v) } }
             }
         }
         return names
@@ -157,6 +157,8 @@ public struct IdentityProfile: Sendable {
     public var username: String?
     public var password: SecretSource?
     public var mechanism: String?
+    /// Source of a typed MFA answer (an OATH code, an emailed code) when no terminal is there.
+    public var otp: SecretSource?
     public var serviceUser: ServiceUser?
     public var tls = TLSSettings()
     public var cacheName: String?
@@ -197,6 +199,8 @@ public struct SecretSpec: Sendable {
     public var field: String?
     /// Where the secret was written (`file:line`), for messages that say what to change.
     public var origin: String = ""
+    /// URL prefixes for which git's `credential.<url>.sgSecret` may choose this secret (`git-urls:`).
+    public var gitURLs: [String] = []
     public init(name: String) { self.name = name }
 }
 

@@ -45,16 +45,17 @@ public enum ConfigLoader {
     }
 
     /// Parses one file. Holding an inline secret requires the file to be private.
+    /// The file is checked on the descriptor it is read from (FileSafety) and capped at
+    /// `YAML.maxInputBytes` while it is read.
     public static func loadFile(_ path: String, home: String = Environment.home()) throws -> Config {
-        try FileSafety.check(path, holdsSecrets: false)
-        let bytes = try FileSafety.readBytes(path)
-        guard let text = String(validating: bytes, as: UTF8.self) else {
+        let file = try FileSafety.read(path, limit: YAML.maxInputBytes)
+        guard let text = String(validating: file.bytes, as: UTF8.self) else {
             throw SGError.config("\(path): not valid UTF-8")
         }
         var parser = ConfigParser(file: path, home: home)
         let config = try parser.parse(text)
         if parser.holdsInlineSecrets {
-            try FileSafety.check(path, holdsSecrets: true)
+            try file.requirePrivate()
         }
         return config
     }
@@ -175,11 +176,11 @@ struct ConfigParser {
         let root: YAMLNode?
         do {
             root = try YAML.compose(text)
-        } catch {
+        } catch let e as YAMLError {
             if let tab = Self.firstTabIndentedLine(text) {
-                throw SGError.config("\(file):\(tab): a tab in the indentation; YAML indents with spaces only: replace it with spaces (\(error))")
+                throw SGError.config("\(file):\(tab): a tab in the indentation; YAML indents with spaces only: replace it with spaces (libyaml: \(e.problem))")
             }
-            throw SGError.config("\(file): \(error)")
+            throw SGError.config(e.located(in: file))
         }
         guard let root else { throw SGError.config("\(file): empty file; it needs at least 'version: 1'") }
         let top = YNode(node: root, file: file)
@@ -327,7 +328,7 @@ struct ConfigParser {
             guard !p.appliances.isEmpty else { throw node.error("profile \(name) needs 'appliances: [host[:port], ...]'") }
             return .safeguard(p)
         case "cyberark-identity":
-            let entries = try node.mapping("profile \(name)", allowed: Self.tlsKeys.union(["kind", "tenant", "username", "password", "mechanism", "service-user", "cache-name"]))
+            let entries = try node.mapping("profile \(name)", allowed: Self.tlsKeys.union(["kind", "tenant", "username", "password", "mechanism", "otp", "service-user", "cache-name"]))
             var p = IdentityProfile(name: name)
             try parseTLS(entries, profile: name, into: &p.tls)
             for (key, value) in entries {
@@ -341,6 +342,7 @@ struct ConfigParser {
                 case "username": p.username = try value.string("username")
                 case "password": p.password = try source(value, "password")
                 case "mechanism": p.mechanism = try value.string("mechanism")
+                case "otp": p.otp = try source(value, "otp")
                 case "cache-name": p.cacheName = try value.string("cache-name")
                 case "service-user":
                     let m = try value.mapping("service-user", allowed: ["name", "app", "secret"])
@@ -382,7 +384,7 @@ struct ConfigParser {
     mutating func parseSecret(_ name: String, _ node: YNode) throws -> SecretSpec {
         var s = SecretSpec(name: name)
         s.origin = "\(file):\(node.line)"
-        let entries = try node.mapping("secret \(name)", allowed: ["profile", "kind", "api-key", "username", "format", "passphrase", "field"])
+        let entries = try node.mapping("secret \(name)", allowed: ["profile", "kind", "api-key", "username", "format", "passphrase", "field", "git-urls"])
         for (key, value) in entries {
             switch key {
             case "profile": s.profile = try value.string("profile")
@@ -401,6 +403,14 @@ struct ConfigParser {
                 guard SecretReference.isValidName(n) else { throw value.error("passphrase names another secret") }
                 s.passphraseSecret = n
             case "field": s.field = try value.string("field")
+            case "git-urls":
+                for u in try value.list("git-urls") {
+                    let url = try u.string("git-urls")
+                    guard url.hasPrefix("https://"), GitRules.Pattern(url: url) != nil else {
+                        throw u.error("git-urls entries are https://host[:port][/path] (no user, '.' or '..'); plain http needs a git.rules entry with allow-http")
+                    }
+                    s.gitURLs.append(url)
+                }
             default: break
             }
         }

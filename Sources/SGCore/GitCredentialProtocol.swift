@@ -17,6 +17,23 @@ public struct GitCredential: Sendable {
     public var password: SecretBytes?
     /// Unix seconds; 0 means "never" in git.
     public var passwordExpiryUTC: Int64?
+
+    /// The latest `password_expiry_utc` sg keeps: 9999-12-31T23:59:59Z. git reads a value it cannot
+    /// hold as "never expires"; so does sg, for anything outside 1...latestExpiry, so that no
+    /// conversion of a hostile timestamp (Int64.max as a Double is beyond Int64) can trap.
+    public static let latestExpiry: Int64 = 253_402_300_799
+
+    /// A `password_expiry_utc` value, or nil (no expiry) when it is not a timestamp sg can hold.
+    public static func expiry(_ text: String) -> Int64? {
+        guard let t = Int64(text), t >= 1, t <= latestExpiry else { return nil }
+        return t
+    }
+
+    /// Wall-clock seconds as a `password_expiry_utc`, or nil where no exact whole second exists in range.
+    public static func expiry(seconds: Double) -> Int64? {
+        guard seconds.isFinite, seconds >= 1, seconds <= Double(latestExpiry) else { return nil }
+        return Int64(seconds.rounded(.down))
+    }
     public var oauthRefreshToken: SecretBytes?
 
     public init(protocol: String? = nil, host: String? = nil, path: String? = nil, username: String? = nil) {
@@ -119,7 +136,7 @@ public struct GitCredential: Sendable {
         case "path": path = text()
         case "username": username = text()
         case "password": password = SecretBytes(bytes: value)
-        case "password_expiry_utc": passwordExpiryUTC = Int64(text())
+        case "password_expiry_utc": passwordExpiryUTC = GitCredential.expiry(text())
         case "oauth_refresh_token": oauthRefreshToken = SecretBytes(bytes: value)
         case "url":
             // As in git, url= replaces everything read before it.
@@ -158,8 +175,13 @@ public struct GitCredential: Sendable {
     }
 
     static func percentDecode(_ s: Substring) -> String {
+        String(decoding: percentDecodedBytes(s.utf8), as: UTF8.self)
+    }
+
+    /// `%XX` (either case) decoded once; an invalid escape is kept as written.
+    static func percentDecodedBytes<Bytes: Collection<UInt8>>(_ raw: Bytes) -> [UInt8] {
         var out: [UInt8] = []
-        let bytes = Array(s.utf8)
+        let bytes = Array(raw)
         var i = 0
         func hex(_ b: UInt8) -> UInt8? {
             switch b {
@@ -176,7 +198,7 @@ public struct GitCredential: Sendable {
                 out.append(bytes[i]); i += 1
             }
         }
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     // MARK: writing

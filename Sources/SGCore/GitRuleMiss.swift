@@ -9,7 +9,9 @@ extension GitRules {
         let (host, port) = GitCredential.split(host: request.host ?? "")
         let effectivePort = port ?? GitRules.defaultPort(scheme)
         let path = GitRules.components(request.path ?? "")
-        return rules.map { rule, p in
+        let ambiguous = GitRules.hasAmbiguousSegments(request.path ?? "")
+        let fromSecrets = secretURLs.keys.sorted().flatMap { secretURLs[$0] ?? [] }
+        return (rules + fromSecrets).map { rule, p in
             let name = "rule \(rule.url) (\(rule.origin.isEmpty ? "config" : rule.origin))"
             if p.scheme != scheme { return "\(name): protocol is \(p.scheme), git asked for \(scheme.isEmpty ? "none" : scheme)" }
             if scheme == "http" && !rule.allowHTTP { return "\(name): plain http needs allow-http: true on the rule" }
@@ -20,6 +22,9 @@ extension GitRules {
             }
             if !p.path.isEmpty && request.path == nil {
                 return "\(name): the rule has a path and git sent none; run: git config --global credential.useHttpPath true"
+            }
+            if !p.path.isEmpty && ambiguous {
+                return "\(name): the request path has a dot segment or an encoded separator, which never matches a path rule"
             }
             if p.path.count > path.count || Array(path.prefix(p.path.count)) != p.path {
                 return "\(name): path /\(p.path.joined(separator: "/")) is not a prefix of /\(path.joined(separator: "/"))"

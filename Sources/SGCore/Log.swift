@@ -57,8 +57,8 @@ struct StderrLogHandler: LogHandler {
         var text = "\(tool): \(event.level == .warning ? "warning" : event.level.rawValue): \(event.message)"
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
         for (k, v) in merged.sorted(by: { $0.key < $1.key }) { text += " \(k)=\(v)" }
-        text += "\n"
-        Stderr.write(text)
+        // Log lines quote server and file text too; escape it as SGError.message does.
+        Stderr.write(text.escapingControlCharacters() + "\n")
     }
 }
 

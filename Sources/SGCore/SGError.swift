@@ -69,8 +69,13 @@ public enum SGError: Error, Sendable, Equatable {
         }
     }
 
-    /// The one line printed on stderr (without the tool's name).
-    public var message: String {
+    /// The one line printed on stderr (without the tool's name). Messages carry text from the
+    /// appliance, files and the command line (an error `Message`, a path, a prompt), so control
+    /// characters are escaped here, where every tool renders its errors: an ANSI sequence from a
+    /// hostile server must not reach the terminal, and a line break must not start a fake line.
+    public var message: String { unescapedMessage.escapingControlCharacters() }
+
+    private var unescapedMessage: String {
         switch self {
         case .usage(let m): return m
         case .malformedInput(let m): return "malformed input: \(m)"

@@ -14,6 +14,17 @@ public protocol Prompter: Sendable {
     func readLine(_ prompt: String) throws -> String
     /// Shows a line of information (an MFA hint).
     func say(_ text: String)
+    /// Reads a line with echo off while something else may end the wait: `idle` runs every
+    /// `interval` seconds while nothing has been typed, and the read returns nil as soon as `idle`
+    /// returns false (an out-of-band approval arrived while a code could also be typed).
+    func readSecret(_ prompt: String, every interval: Double, idle: () throws -> Bool) throws -> SecretBytes?
+}
+
+extension Prompter {
+    /// A prompter that cannot wait on two things answers at once.
+    public func readSecret(_ prompt: String, every interval: Double, idle: () throws -> Bool) throws -> SecretBytes? {
+        try readSecret(prompt)
+    }
 }
 
 /// The controlling terminal, `/dev/tty` — never stdin, which belongs to git, ssh or a pipe.
@@ -31,12 +42,16 @@ public struct TerminalPrompt: Prompter {
     public var isInteractive: Bool { Tool.hasTerminal }
 
     public func readSecret(_ prompt: String) throws -> SecretBytes {
-        try read(prompt, echo: false)
+        try read(prompt, echo: false, every: 0, idle: nil)!
     }
 
     public func readLine(_ prompt: String) throws -> String {
-        let line = try read(prompt, echo: true)
+        let line = try read(prompt, echo: true, every: 0, idle: nil)!
         return line.unsafeString()
+    }
+
+    public func readSecret(_ prompt: String, every interval: Double, idle: () throws -> Bool) throws -> SecretBytes? {
+        try withoutActuallyEscaping(idle) { try read(prompt, echo: false, every: interval, idle: $0) }
     }
 
     public func say(_ text: String) {
@@ -46,7 +61,9 @@ public struct TerminalPrompt: Prompter {
         writeAll(fd, text + "\n")
     }
 
-    private func read(_ prompt: String, echo: Bool) throws -> SecretBytes {
+    /// With `idle`, waits for input in steps of `interval` seconds (poll(2); in canonical mode the
+    /// terminal reports input only once a whole line is there) and gives up when `idle` says so.
+    private func read(_ prompt: String, echo: Bool, every interval: Double, idle: (() throws -> Bool)?) throws -> SecretBytes? {
         let fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)
         guard fd >= 0 else { throw SGError.usage("no terminal to ask on: \(prompt)") }
         defer { close(fd) }
@@ -67,6 +84,15 @@ public struct TerminalPrompt: Prompter {
         writeAll(fd, prompt)
         let out = SecretBuffer(capacity: 128)
         var byte: UInt8 = 0
+        if let idle {
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            while true {
+                let ready = poll(&pfd, 1, Int32(max(interval, 0.01) * 1000))
+                if ready < 0 && errno == EINTR { continue }
+                if ready != 0 { break }
+                if try !idle() { return nil }
+            }
+        }
         while true {
             let n = Glibc.read(fd, &byte, 1)
             if n < 0 && errno == EINTR { continue }

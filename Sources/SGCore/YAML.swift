@@ -36,123 +36,230 @@ public struct YAMLNode {
     }
 }
 
-/// A syntax error, as libyaml reports it: `line 3, column 7: mapping values are not allowed in this context`.
+/// Why a YAML text was refused: a syntax error as libyaml reports it, or one of `YAML`'s limits,
+/// with the line (1-based) it was found on.
 public struct YAMLError: Error, CustomStringConvertible {
-    public let description: String
+    /// nil for a refusal of the whole text (its size).
+    public let line: Int?
+    /// Set for syntax errors, where libyaml knows it.
+    public let column: Int?
+    public let problem: String
+
+    init(line: Int?, column: Int? = nil, _ problem: String) {
+        self.line = line
+        self.column = column
+        self.problem = problem
+    }
+
+    /// `line 3, column 7: mapping values are not allowed in this context`
+    public var description: String {
+        guard let line else { return problem }
+        return column.map { "line \(line), column \($0): \(problem)" } ?? "line \(line): \(problem)"
+    }
+
+    /// `FILE:LINE: problem` (`FILE:LINE:COLUMN:` for a syntax error): the form every message about a file uses.
+    public func located(in file: String) -> String {
+        guard let line else { return "\(file): \(problem)" }
+        return column.map { "\(file):\(line):\($0): \(problem)" } ?? "\(file):\(line): \(problem)"
+    }
 }
 
 public enum YAML {
     /// Deeper nesting is refused rather than recursed into.
-    static let maxDepth = 64
-    /// Aliases may repeat a node many times over ("billion laughs"): the copy stops here.
-    static let maxNodes = 100_000
+    public static let maxDepth = 64
+    /// Aliases may repeat a node many times over ("billion laughs"): the count includes every copy.
+    public static let maxNodes = 100_000
+    /// Scalar text in the composed document, every alias counted at its full size: one anchored
+    /// 100 KiB scalar named 5,000 times would otherwise cost half a gigabyte.
+    public static let maxExpandedBytes = 4 << 20
+    /// A config file or secrets.yml larger than this is refused before it is parsed.
+    public static let maxInputBytes = 1 << 20
 
-    /// The single document in `text`, or nil for an empty stream.
+    /// The single document in `text`, or nil for an empty stream. Every limit above holds while
+    /// libyaml parses, event by event, so no input can make the parse slow or large.
     public static func compose(_ text: String) throws -> YAMLNode? {
-        var bytes = Array(text.utf8)
-        defer { SecretBytes.wipe(&bytes) }
-        let result: Result<YAMLNode?, YAMLError> = bytes.withUnsafeBufferPointer { buffer in
+        var composer = YAMLComposer()
+        return try composer.compose(text)
+    }
+
+    /// `1 MiB`, for messages.
+    static func size(_ bytes: Int) -> String {
+        bytes % (1 << 20) == 0 ? "\(bytes >> 20) MiB" : "\(bytes) bytes"
+    }
+}
+
+/// Builds `YAMLNode`s from libyaml's event parser (`yaml_parser_parse`), not its document loader:
+/// the loader reads the whole document before anything can be checked (1,000,000 nested `[`
+/// kept it busy for minutes), while here depth, node count and expanded size are counted as each
+/// event arrives and the first event past a limit ends the parse.
+struct YAMLComposer {
+    /// Events taken from libyaml so far: the tests check that a refusal comes as soon as a limit
+    /// is passed, not after the rest of the input was parsed.
+    private(set) var eventsRead = 0
+
+    private var nodes = 0
+    private var bytes = 0
+    private var open: [Frame] = []
+    private var anchors: [String: Composed] = [:]
+    private var root: Composed?
+
+    /// A finished node with what it costs wherever an alias repeats it.
+    struct Composed {
+        let node: YAMLNode
+        /// Nodes in it, itself included.
+        let nodes: Int
+        /// Scalar bytes in it.
+        let bytes: Int
+        /// Levels in it: 1 for a scalar or an empty collection.
+        let height: Int
+    }
+
+    /// A sequence or mapping whose end event has not come yet.
+    struct Frame {
+        let mapping: Bool
+        let tag: String
+        let line: Int
+        let anchor: String?
+        var items: [YAMLNode] = []
+        var nodes = 1
+        var bytes = 0
+        var height = 1
+    }
+
+    mutating func compose(_ text: String) throws -> YAMLNode? {
+        guard text.utf8.count <= YAML.maxInputBytes else {
+            throw YAMLError(line: nil, "larger than \(YAML.size(YAML.maxInputBytes)), the most sg reads as YAML")
+        }
+        var input = Array(text.utf8)
+        defer { SecretBytes.wipe(&input) }
+        return try input.withUnsafeBufferPointer { buffer in
             var parser = yaml_parser_t()
-            guard yaml_parser_initialize(&parser) == 1 else { return .failure(YAMLError(description: "out of memory")) }
+            guard yaml_parser_initialize(&parser) == 1 else { throw YAMLError(line: nil, "out of memory") }
             defer { yaml_parser_delete(&parser) }
             yaml_parser_set_input_string(&parser, buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!, buffer.count)
-
-            var document = yaml_document_t()
-            guard yaml_parser_load(&parser, &document) == 1 else { return .failure(parserError(parser)) }
-            defer { yaml_document_delete(&document) }
-            guard let root = yaml_document_get_root_node(&document) else { return .success(nil) }
-
-            let node: YAMLNode
-            do {
-                node = try withUnsafeMutablePointer(to: &document) { d in
-                    var converter = Converter(document: d)
-                    return try converter.convert(root, depth: 0)
-                }
-            } catch { return .failure(error as? YAMLError ?? YAMLError(description: "\(error)")) }
-
-            var next = yaml_document_t()
-            guard yaml_parser_load(&parser, &next) == 1 else { return .failure(parserError(parser)) }
-            defer { yaml_document_delete(&next) }
-            if let extra = yaml_document_get_root_node(&next) {
-                return .failure(YAMLError(description: "line \(Int(extra.pointee.start_mark.line) + 1): a second document; this file holds one"))
+            while true {
+                var event = yaml_event_t()
+                guard yaml_parser_parse(&parser, &event) == 1 else { throw Self.syntaxError(parser) }
+                defer { yaml_event_delete(&event) }
+                eventsRead += 1
+                if event.type == YAML_STREAM_END_EVENT { return root?.node }
+                try take(event)
             }
-            return .success(node)
         }
-        return try result.get()
     }
 
-    private static func parserError(_ parser: yaml_parser_t) -> YAMLError {
+    private mutating func take(_ event: yaml_event_t) throws {
+        let line = Int(event.start_mark.line) + 1
+        switch event.type {
+        case YAML_SCALAR_EVENT:
+            let s = event.data.scalar
+            let value = String(decoding: UnsafeBufferPointer(start: s.value, count: Int(s.length)), as: UTF8.self)
+            let node = YAMLNode(kind: .scalar(value), tag: Self.tag(s.tag, default: Self.strTag), line: line,
+                                plainUntagged: s.tag == nil && s.style == YAML_PLAIN_SCALAR_STYLE)
+            try add(Composed(node: node, nodes: 1, bytes: Int(s.length), height: 1), anchor: Self.name(s.anchor), line: line)
+        case YAML_SEQUENCE_START_EVENT:
+            let s = event.data.sequence_start
+            try start(Frame(mapping: false, tag: Self.tag(s.tag, default: Self.seqTag), line: line, anchor: Self.name(s.anchor)))
+        case YAML_MAPPING_START_EVENT:
+            let m = event.data.mapping_start
+            try start(Frame(mapping: true, tag: Self.tag(m.tag, default: Self.mapTag), line: line, anchor: Self.name(m.anchor)))
+        case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+            guard let frame = open.popLast() else { throw YAMLError(line: line, "a collection ends that never started") }
+            let kind: YAMLNode.Kind
+            if frame.mapping {
+                kind = .mapping(stride(from: 0, to: frame.items.count - 1, by: 2).map { (key: frame.items[$0], value: frame.items[$0 + 1]) })
+            } else {
+                kind = .sequence(frame.items)
+            }
+            let node = YAMLNode(kind: kind, tag: frame.tag, line: frame.line, plainUntagged: false)
+            // Its nodes and bytes were counted as they came; only the parent's totals grow now.
+            try finish(Composed(node: node, nodes: frame.nodes, bytes: frame.bytes, height: frame.height), anchor: frame.anchor, line: frame.line)
+        case YAML_ALIAS_EVENT:
+            let name = Self.name(event.data.alias.anchor) ?? ""
+            guard let target = anchors[name] else {
+                if open.contains(where: { $0.anchor == name }) {
+                    throw YAMLError(line: line, "an alias refers to a node that contains it")
+                }
+                throw YAMLError(line: line, "*\(name) refers to no anchor defined before it")
+            }
+            try add(target, anchor: nil, line: line)
+        default:
+            // Stream and document start/end: a second document is caught by its first node.
+            break
+        }
+    }
+
+    /// Counts a new scalar or alias against every limit, then places it.
+    private mutating func add(_ composed: Composed, anchor: String?, line: Int) throws {
+        try admit(composed, line: line)
+        try finish(composed, anchor: anchor, line: line)
+    }
+
+    private mutating func start(_ frame: Frame) throws {
+        try admit(Composed(node: YAMLNode(kind: .sequence([]), tag: frame.tag, line: frame.line, plainUntagged: false),
+                           nodes: 1, bytes: 0, height: 1), line: frame.line)
+        open.append(frame)
+    }
+
+    /// The limits, checked before the node is kept: its depth (with the height an alias brings),
+    /// the document's node count and its scalar bytes, aliases expanded.
+    private mutating func admit(_ composed: Composed, line: Int) throws {
+        if open.isEmpty && root != nil {
+            throw YAMLError(line: line, "a second document; this file holds one")
+        }
+        guard open.count + composed.height <= YAML.maxDepth else {
+            throw YAMLError(line: line, "nested deeper than \(YAML.maxDepth) levels")
+        }
+        nodes += composed.nodes
+        guard nodes <= YAML.maxNodes else {
+            throw YAMLError(line: line, "more than \(YAML.maxNodes) nodes (aliases expanded)")
+        }
+        bytes += composed.bytes
+        guard bytes <= YAML.maxExpandedBytes else {
+            throw YAMLError(line: line, "more than \(YAML.size(YAML.maxExpandedBytes)) of text (aliases expanded)")
+        }
+    }
+
+    /// Hands a complete node to its parent (or makes it the root) and records its anchor.
+    private mutating func finish(_ composed: Composed, anchor: String?, line: Int) throws {
+        if let anchor {
+            // libyaml's loader refused these too: an alias after it would be ambiguous.
+            guard anchors[anchor] == nil else { throw YAMLError(line: line, "anchor &\(anchor) is defined twice") }
+            anchors[anchor] = composed
+        }
+        guard !open.isEmpty else {
+            root = composed
+            return
+        }
+        let last = open.count - 1
+        open[last].items.append(composed.node)
+        open[last].nodes += composed.nodes
+        open[last].bytes += composed.bytes
+        open[last].height = max(open[last].height, composed.height + 1)
+    }
+
+    private static func syntaxError(_ parser: yaml_parser_t) -> YAMLError {
         let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
         let mark = parser.problem_mark
-        var text = "line \(Int(mark.line) + 1), column \(Int(mark.column) + 1): \(problem)"
+        var text = problem
         if let context = parser.context { text += " (\(String(cString: context)))" }
-        return YAMLError(description: text)
+        return YAMLError(line: Int(mark.line) + 1, column: Int(mark.column) + 1, text)
     }
 
-    private struct Converter {
-        let document: UnsafeMutablePointer<yaml_document_t>
-        /// The nodes being converted, outermost first (at most `maxDepth`): an alias back into one is a cycle.
-        var open: [UnsafeMutablePointer<yaml_node_t>] = []
-        var made = 0
+    static let strTag = "tag:yaml.org,2002:str"
+    static let seqTag = "tag:yaml.org,2002:seq"
+    static let mapTag = "tag:yaml.org,2002:map"
 
-        init(document: UnsafeMutablePointer<yaml_document_t>) { self.document = document }
+    /// The node's tag as libyaml's loader gives it: none (or `!`) means the kind's default tag,
+    /// a shared string rather than one made anew per node.
+    static func tag(_ raw: UnsafeMutablePointer<yaml_char_t>?, default fallback: String) -> String {
+        guard let raw, !(raw[0] == UInt8(ascii: "!") && raw[1] == 0) else { return fallback }
+        let text = String(cString: raw)
+        for known in [strTag, seqTag, mapTag] where known == text { return known }
+        return text
+    }
 
-        mutating func convert(_ pointer: UnsafeMutablePointer<yaml_node_t>, depth: Int) throws -> YAMLNode {
-            let node = pointer.pointee
-            let line = Int(node.start_mark.line) + 1
-            guard depth < YAML.maxDepth else { throw YAMLError(description: "line \(line): nested deeper than \(YAML.maxDepth) levels") }
-            made += 1
-            guard made <= YAML.maxNodes else { throw YAMLError(description: "line \(line): more than \(YAML.maxNodes) nodes (aliases expanded)") }
-            guard !open.contains(pointer) else { throw YAMLError(description: "line \(line): an alias refers to a node that contains it") }
-            open.append(pointer)
-            defer { open.removeLast() }
-
-            let tag = Self.tag(node.tag)
-            switch node.type {
-            case YAML_SCALAR_NODE:
-                let s = node.data.scalar
-                let value = String(decoding: UnsafeBufferPointer(start: s.value, count: Int(s.length)), as: UTF8.self)
-                let plain = s.style == YAML_PLAIN_SCALAR_STYLE && tag == "tag:yaml.org,2002:str"
-                return YAMLNode(kind: .scalar(value), tag: tag, line: line, plainUntagged: plain)
-            case YAML_SEQUENCE_NODE:
-                var items: [YAMLNode] = []
-                var item = node.data.sequence.items.start
-                while let i = item, i != node.data.sequence.items.top {
-                    items.append(try convert(child(i.pointee, line: line), depth: depth + 1))
-                    item = i + 1
-                }
-                return YAMLNode(kind: .sequence(items), tag: tag, line: line, plainUntagged: false)
-            case YAML_MAPPING_NODE:
-                var pairs: [(key: YAMLNode, value: YAMLNode)] = []
-                var pair = node.data.mapping.pairs.start
-                while let p = pair, p != node.data.mapping.pairs.top {
-                    let key = try convert(child(p.pointee.key, line: line), depth: depth + 1)
-                    let value = try convert(child(p.pointee.value, line: line), depth: depth + 1)
-                    pairs.append((key, value))
-                    pair = p + 1
-                }
-                return YAMLNode(kind: .mapping(pairs), tag: tag, line: line, plainUntagged: false)
-            default:
-                throw YAMLError(description: "line \(line): an empty node")
-            }
-        }
-
-        /// libyaml's default tags, shared instead of made anew for every node.
-        static let defaultTags = ["tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"]
-
-        static func tag(_ raw: UnsafeMutablePointer<yaml_char_t>?) -> String {
-            guard let raw else { return "" }
-            for known in defaultTags where known.withCString({ strcmp($0, UnsafeRawPointer(raw).assumingMemoryBound(to: CChar.self)) }) == 0 {
-                return known
-            }
-            return String(cString: raw)
-        }
-
-        func child(_ index: Int32, line: Int) throws -> UnsafeMutablePointer<yaml_node_t> {
-            guard let p = yaml_document_get_node(document, index) else {
-                throw YAMLError(description: "line \(line): a node refers to nothing")
-            }
-            return p
-        }
+    static func name(_ raw: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+        raw.map { String(cString: $0) }
     }
 }

@@ -5,8 +5,9 @@ import Glibc
 #endif
 
 /// CyberArk Identity logins as the ark SDK performs them (ark-keyring.md §4): a user with
-/// password and further challenges (out-of-band approval polled, or a typed code), a service
-/// user through OAuth2 client credentials, and the platform-token refresh.
+/// password and further challenges (out-of-band approval polled, a typed code, or both at once on a
+/// terminal), a user of an external identity provider (browser, optionally a PIN), a service user
+/// through OAuth2 client credentials, and the platform-token refresh.
 ///
 ///     let identity = try IdentityClient(profile: arkProfile)
 ///     var token = try identity.login()                 // IdentityToken
@@ -14,7 +15,8 @@ import Glibc
 ///     let svc = try identity.loginServiceUser()
 ///
 /// Nothing here waits on a person who is not there: without a terminal, a challenge that config
-/// does not settle is an error, and out-of-band polling stops after `oobTimeout` seconds.
+/// does not settle is an error, out-of-band polling stops after `oobTimeout` seconds, and an
+/// external-IdP login after `idpTimeout`.
 public final class IdentityClient: Sendable {
     public let profile: IdentityProfile
     public let http: HTTPClient
@@ -23,14 +25,21 @@ public final class IdentityClient: Sendable {
     public let oobPollInterval: Double
     /// How long an out-of-band approval is waited for before `SGError.timeout`.
     public let oobTimeout: Double
+    /// How long an external-IdP login in the browser is waited for.
+    public let idpTimeout: Double
+    /// Opens the IdP's URL in the desktop's browser (`xdg-open`), when there is a desktop.
+    public let browser: BrowserOpener
     /// The tenant URL from the profile, `https://host[:port]`.
     public let tenantURL: String
 
     public static let defaultServiceApp = "__idaptive_cybr_user_oidc"
 
     public init(profile: IdentityProfile, http: HTTPClient? = nil, prompter: any Prompter = TerminalPrompt(),
-                oobPollInterval: Double = 0.5, oobTimeout: Double = 60) throws {
+                oobPollInterval: Double = 0.5, oobTimeout: Double = 120, idpTimeout: Double = 300,
+                browser: BrowserOpener = .system()) throws {
         self.profile = profile
+        self.idpTimeout = idpTimeout
+        self.browser = browser
         self.prompter = prompter
         self.oobPollInterval = oobPollInterval
         self.oobTimeout = oobTimeout
@@ -43,7 +52,8 @@ public final class IdentityClient: Sendable {
     // MARK: user login
 
     /// Logs `username` (default: the profile's) in. The password comes from the argument, the
-    /// profile's `password:` source or the terminal; MFA from the profile's `mechanism:` or the terminal.
+    /// profile's `password:` source or the terminal; MFA from the profile's `mechanism:` and `otp:`,
+    /// or the terminal.
     public func login(username: String? = nil, password: SecretBytes? = nil) throws -> IdentityToken {
         let user = try username ?? profile.username ?? askUsername()
         var endpoint = tenantURL
@@ -66,7 +76,7 @@ public final class IdentityClient: Sendable {
             break
         }
         if let idp = start["IdpRedirectUrl"]?.text, !idp.isEmpty {
-            throw SGError.unexpectedResponse("Identity login of \(user): the tenant sends this user to an external identity provider (SAML), which sg does not drive; use a service user (--method identity-service)")
+            return try idpLogin(start, user: user, endpoint: endpoint, jar: jar)
         }
         guard let sessionId = start["SessionId"]?.text, var challenges = start["Challenges"]?.arrayValue, !challenges.isEmpty else {
             throw SGError.unexpectedResponse("Identity login of \(user): StartAuthentication gave no session or challenges")
@@ -80,6 +90,7 @@ public final class IdentityClient: Sendable {
             case .done(let r):
                 return try makeToken(r, session: session)
             case .next(let replaced):
+                // NewPackage: the tenant replaced the challenges still to come.
                 if let replaced, !replaced.isEmpty { challenges = replaced; index = 0 } else { index += 1 }
             case .pending:
                 index += 1
@@ -114,12 +125,21 @@ public final class IdentityClient: Sendable {
             self.id = id
             self.name = name
             answerType = json["AnswerType"]?.text ?? ""
-            prompt = (json["PromptMechChosen"] ?? json["PromptSelectMech"])?.text
+            prompt = (json["PromptMechChosen"] ?? json["PromptSelectMech"])?.text.map(Self.printable)
         }
         var isPassword: Bool { name.uppercased() == "UP" }
+        /// `StartOob` / `StartTextOob`: started with `StartOOB`, then polled.
         var isOutOfBand: Bool { answerType.lowercased().hasPrefix("start") }
-        /// Out-of-band factors that also accept the code typed (email/SMS with a code).
-        var acceptsTypedCode: Bool { answerType.lowercased() == "starttextoob" }
+        /// Out-of-band factors that also take a typed code: email/SMS with a code (`StartTextOob`), and
+        /// the mobile authenticator (`OTP`), whose app shows a code as well as the push (the SDK's "Push / Code").
+        var acceptsTypedCode: Bool { answerType.lowercased() == "starttextoob" || name.uppercased() == "OTP" }
+        var label: String { prompt.map { "\(name) (\($0))" } ?? name }
+
+        /// Text from the tenant, at most 200 characters on one line with its control characters
+        /// escaped (SGCore's one escaping helper), before it reaches a terminal.
+        static func printable(_ text: String) -> String {
+            String(text.prefix(200)).escapingControlCharacters()
+        }
     }
 
     enum Outcome {
@@ -128,6 +148,11 @@ public final class IdentityClient: Sendable {
         case next([JSONValue]?)
         /// `OobPending`: the out-of-band factor is not approved yet.
         case pending
+    }
+
+    /// What an AdvanceAuthentication call did, for the message when the tenant says no.
+    enum Step {
+        case password, code, start, poll
     }
 
     func choose(from list: [JSONValue], session: Session) throws -> Mechanism {
@@ -142,14 +167,16 @@ public final class IdentityClient: Sendable {
             if let wanted = profile.mechanism {
                 throw SGError.config("profile \(profile.name): mechanism '\(wanted)' is not offered for \(session.user) (offered: \(names))")
             }
+            // Unlike the ark SDK, no default (email): an email on every unattended run, polled for
+            // minutes, serves nobody; the profile says which factor a person will answer.
             throw SGError.config("profile \(profile.name): Identity asks \(session.user) for a second factor (\(names)) and there is no terminal: set 'mechanism:' to one of them")
         }
         if mechanisms.count == 1 { return mechanisms[0] }
-        for (i, m) in mechanisms.enumerated() { prompter.say("  \(i + 1)) \(m.name)\(m.prompt.map { " — \($0)" } ?? "")") }
+        for (i, m) in mechanisms.enumerated() { prompter.say("  \(i + 1)) \(m.label)") }
         let choice = try prompter.readLine("Second factor [1-\(mechanisms.count)]: ")
         if let n = Int(choice), (1...mechanisms.count).contains(n) { return mechanisms[n - 1] }
         if let m = mechanisms.first(where: { $0.name.lowercased() == choice.lowercased() }) { return m }
-        throw SGError.usage("no such second factor: \(choice) (offered: \(names))")
+        throw SGError.usage("no such second factor: \(Mechanism.printable(choice)) (offered: \(names))")
     }
 
     func answer(_ m: Mechanism, session: Session) throws -> Outcome {
@@ -157,45 +184,143 @@ public final class IdentityClient: Sendable {
         if m.isPassword {
             let pw = try session.password ?? password(for: session.user)
             session.password = pw
-            return try advance(session, m, action: "Answer", answer: pw, what: what)
+            return try advance(session, m, action: "Answer", answer: pw, step: .password, what: what)
         }
         if !m.isOutOfBand {
-            guard prompter.isInteractive else { throw SGError.loginRequired(profile: profile.name) }
-            let code = try prompter.readSecret("\(m.prompt ?? m.name): ")
-            return try advance(session, m, action: "Answer", answer: code, what: what)
+            let code = try typedAnswer(m, what: what)
+            return try answerCode(code, session, m, what: what)
         }
         let started = Clock.now
-        let first = try advance(session, m, action: "StartOOB", answer: SecretBytes(bytes: []), what: what)
+        let (first, generated) = try startOutOfBand(session, m, what: what)
         if case .done = first { return first }
         if case .next(let c?) = first, !c.isEmpty { return first }
-        if prompter.isInteractive {
-            prompter.say("\(m.prompt ?? m.name): approve the request\(m.acceptsTypedCode ? " or type the code" : "")")
-            if m.acceptsTypedCode {
-                let code = try prompter.readSecret("Code (Enter to wait for approval): ")
-                if !code.isEmpty { return try advance(session, m, action: "Answer", answer: code, what: what) }
+        let match = generated.map { " (the device shows \($0): pick that number)" } ?? ""
+        if !prompter.isInteractive, let generated {
+            Stderr.write("sg: \(what): approve the request on your device; pick \(generated)\n")
+        }
+        /// One Poll; nil while the approval is pending.
+        func pollOnce() throws -> Outcome? {
+            if Clock.now - started >= oobTimeout {
+                throw SGError.timeout("\(what): not approved within \(fmtSeconds(oobTimeout)) s; run the login again")
             }
+            let outcome = try advance(session, m, action: "Poll", answer: SecretBytes(bytes: []), step: .poll, what: what)
+            if case .pending = outcome { return nil }
+            return outcome
+        }
+        if prompter.isInteractive {
+            if m.acceptsTypedCode {
+                // Approval and code at once: whichever comes first ends the wait.
+                prompter.say("\(m.prompt ?? m.name): approve the request\(match), or type the code")
+                var approved: Outcome?
+                let code = try prompter.readSecret("Code (or approve on your device): ", every: oobPollInterval) {
+                    approved = try pollOnce()
+                    return approved == nil
+                }
+                if let approved { return approved }
+                if let code, !code.isEmpty {
+                    return try answerCode(code, session, m, what: what)
+                }
+                prompter.say("Waiting for the approval, up to \(fmtSeconds(max(0, oobTimeout - (Clock.now - started)))) s more")
+            } else {
+                prompter.say("\(m.prompt ?? m.name): approve the request\(match); waiting up to \(fmtSeconds(oobTimeout)) s")
+            }
+        } else if m.acceptsTypedCode, let source = profile.otp {
+            // Unattended: the profile's source reads the code that StartOOB just sent (a mailbox script).
+            let code = try source.resolve(what: "typed code for \(m.name) (profile \(profile.name))")
+            return try answerCode(code, session, m, what: what)
         }
         while true {
-            if Clock.now - started >= oobTimeout {
-                throw SGError.timeout("\(what): not approved within \(fmtSeconds(oobTimeout)) s")
-            }
+            if let outcome = try pollOnce() { return outcome }
             pause(min(oobPollInterval, max(0, oobTimeout - (Clock.now - started))))
-            let outcome = try advance(session, m, action: "Poll", answer: SecretBytes(bytes: []), what: what)
-            if case .pending = outcome { continue }
-            return outcome
         }
     }
 
-    func advance(_ s: Session, _ m: Mechanism, action: String, answer: SecretBytes, what: String) throws -> Outcome {
+    /// A typed code's `Answer`. An answer that neither logs in nor moves on (still pending) did not
+    /// take the code: that is a rejection too, said as one.
+    func answerCode(_ code: SecretBytes, _ session: Session, _ m: Mechanism, what: String) throws -> Outcome {
+        let outcome = try advance(session, m, action: "Answer", answer: code, step: .code, what: what)
+        if case .pending = outcome { throw SGError.denied("\(what): the code was rejected (the tenant still waits)") }
+        return outcome
+    }
+
+    /// `StartOOB`, and the `GeneratedAuthValue` to match on the device when the tenant gives one.
+    func startOutOfBand(_ s: Session, _ m: Mechanism, what: String) throws -> (Outcome, String?) {
+        var generated: String?
+        let outcome = try advance(s, m, action: "StartOOB", answer: SecretBytes(bytes: []), step: .start, what: what) { r in
+            if let v = r["GeneratedAuthValue"]?.text, !v.isEmpty, v != "null" { generated = Mechanism.printable(v) }
+        }
+        return (outcome, generated)
+    }
+
+    /// A typed answer (OATH code, security question): the profile's `otp:` source, else the terminal.
+    func typedAnswer(_ m: Mechanism, what: String) throws -> SecretBytes {
+        if let source = profile.otp { return try source.resolve(what: "typed code for \(m.name) (profile \(profile.name))") }
+        guard prompter.isInteractive else {
+            throw SGError.config("profile \(profile.name): \(what) needs a typed answer and there is no terminal: set 'otp:' to a source of it, or log in on a terminal")
+        }
+        return try prompter.readSecret("\(m.prompt ?? m.name): ")
+    }
+
+    func advance(_ s: Session, _ m: Mechanism, action: String, answer: SecretBytes, step: Step, what: String,
+                 inspect: ((JSONValue) -> Void)? = nil) throws -> Outcome {
         let response = try post(s.endpoint, "/Security/AdvanceAuthentication", jar: s.jar, body: .object([
             ("SessionId", .text(s.sessionId)), ("MechanismId", .text(m.id)), ("Action", .text(action)), ("Answer", .string(answer)),
         ]))
         s.jar.store(from: response)
-        let r = try result(response, what: what)
+        let r = try result(response, what: what, refused: step)
+        inspect?(r)
         let summary = r["Summary"]?.text ?? ""
         if summary == "LoginSuccess" { return .done(r) }
-        if summary.lowercased() == "oobpending" { return .pending }
-        return .next(r["Challenges"]?.arrayValue)
+        if let challenges = r["Challenges"]?.arrayValue, !challenges.isEmpty { return .next(challenges) }
+        if summary.lowercased() == "startnextchallenge" { return .next(nil) }
+        // `OobPending`, or a summary nobody documents: like the SDK, only LoginSuccess ends a poll.
+        return .pending
+    }
+
+    // MARK: external identity provider
+
+    /// A user of an external IdP (SAML): StartAuthentication answers `IdpRedirectUrl`; the person
+    /// logs in in a browser, and the tenant reports it through `OobAuthStatus`, or (with
+    /// `IdpOobAuthPinRequired`) through a PIN the IdP shows, answered as mechanism `OOBAUTHPIN`.
+    func idpLogin(_ start: JSONValue, user: String, endpoint: String, jar: CookieJar) throws -> IdentityToken {
+        let what = "Identity login of \(user) (external identity provider)"
+        guard let loginId = start["IdpLoginSessionId"]?.text, !loginId.isEmpty else {
+            throw SGError.unexpectedResponse("\(what): the redirect names no IdpLoginSessionId")
+        }
+        let rawURL = [start["IdpRedirectShortUrl"]?.text, start["IdpRedirectUrl"]?.text].compactMap { $0 }.first { !$0.isEmpty } ?? ""
+        // The URL goes to a terminal and to xdg-open: only a plain https URL does.
+        guard rawURL.lowercased().hasPrefix("https://"), rawURL.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else {
+            throw SGError.unexpectedResponse("\(what): the tenant's IdP URL is not a plain https:// URL")
+        }
+        let needsPIN = start["IdpOobAuthPinRequired"]?.text == "true"
+        let desktop = browser.isAvailable
+        guard prompter.isInteractive || (desktop && !needsPIN) else {
+            throw SGError.denied("\(what): the login happens in a browser\(needsPIN ? " and needs the PIN the provider shows" : "") and there is no terminal\(needsPIN ? "" : " or desktop"): run sg-token login -p \(profile.name) on a terminal")
+        }
+        prompter.say("Log in to your identity provider in a browser: \(rawURL)")
+        if desktop { browser.open(rawURL) }
+        let session = Session(user: user, endpoint: endpoint, jar: jar, sessionId: loginId, password: nil)
+        if needsPIN {
+            let pin = try prompter.readSecret("PIN shown after the identity provider's login: ")
+            let response = try post(endpoint, "/Security/AdvanceAuthentication", jar: jar, body: .object([
+                ("SessionId", .text(loginId)), ("MechanismId", .text("OOBAUTHPIN")), ("Action", .text("Answer")), ("Answer", .string(pin)),
+            ]))
+            jar.store(from: response)
+            let r = try result(response, what: "\(what), PIN", refused: .code)
+            guard r["Summary"]?.text == "LoginSuccess" else { throw SGError.unexpectedResponse("\(what): the PIN's answer is not LoginSuccess") }
+            return try makeToken(r, session: session)
+        }
+        let started = Clock.now
+        while true {
+            let response = try post(endpoint, "/Security/OobAuthStatus", jar: jar, body: .object([("SessionId", .text(loginId))]))
+            jar.store(from: response)
+            let r = try result(response, what: what, refused: .poll)
+            if r["State"]?.text == "Success", r["Token"] != nil { return try makeToken(r, session: session) }
+            if Clock.now - started >= idpTimeout {
+                throw SGError.timeout("\(what): the browser login did not finish within \(fmtSeconds(idpTimeout)) s; run the login again")
+            }
+            pause(min(oobPollInterval, max(0, idpTimeout - (Clock.now - started))))
+        }
     }
 
     func makeToken(_ r: JSONValue, session: Session) throws -> IdentityToken {
@@ -223,30 +348,58 @@ public final class IdentityClient: Sendable {
 
     /// New platform token from `token`'s refresh token and tenant cookies
     /// (`POST /OAuth2/RefreshPlatformToken`). A refused refresh is `SGError.loginRequired`.
+    ///
+    /// The new tokens are the `idToken-<tenant>` / `refreshToken-<tenant>` cookies of a 200, as
+    /// ark-sdk-python and CyberArk's Go SDK read them: the body is not needed, and a tenant may send
+    /// none. A body that is an envelope only fills in what the cookies left out. The server has spent
+    /// the old refresh token by the time it answers 200, so a 200 is never thrown away because its
+    /// body could not be read.
     public func refresh(_ token: IdentityToken) throws -> IdentityToken {
         guard let refresh = token.refreshToken, !refresh.isEmpty else { throw SGError.loginRequired(profile: profile.name) }
         guard let tenant = token.tenantId else {
             throw SGError.unexpectedResponse("Identity refresh: the token names no tenant (tenant_id)")
         }
         let jar = CookieJar()
-        if case .string(let cookies)? = token.metadata["cookies"] { jar.load(header: cookies) }
+        // sg keeps the tenant's Cookie header here; a token the ark SDK wrote holds a base64 pickle of
+        // its cookie jar under the same name (lines, never a header): only a header is sent back.
+        if case .string(let cookies)? = token.metadata["cookies"], cookies.withUnsafeBytes({ $0.allSatisfy { $0 >= 0x20 && $0 < 0x7f } }),
+           cookies.withUnsafeBytes({ $0.contains(UInt8(ascii: "=")) }) {
+            jar.load(header: cookies)
+        }
         jar.set("refreshToken-\(tenant)", refresh)
         jar.set("idToken-\(tenant)", token.token)
         let response = try post(token.endpoint, "/OAuth2/RefreshPlatformToken", jar: jar, body: nil)
-        if response.status == 401 || response.status == 403 { throw SGError.loginRequired(profile: profile.name) }
-        let r = try result(response, what: "Identity token refresh", deniedIsLoginRequired: true)
+        return try Self.refreshed(token, refreshToken: refresh, tenant: tenant, response: response, jar: jar, profile: profile.name)
+    }
+
+    /// The token a `RefreshPlatformToken` reply carries; `jar` holds the cookies that were sent.
+    /// (Also sg-fuzz's `identity-refresh` entry point.)
+    public static func refreshed(_ token: IdentityToken, refreshToken refresh: SecretBytes, tenant: String, response: HTTPResponse,
+                                 jar: CookieJar, profile: String) throws -> IdentityToken {
+        let what = "Identity token refresh"
+        switch response.status {
+        case 200..<300: break
+        case 401, 403: throw SGError.loginRequired(profile: profile)
+        case 429: throw SGError.retriesExhausted("\(what): too many requests (429)")
+        default: throw SGError.unexpectedResponse("\(what): HTTP \(response.status)")
+        }
+        let answered = CookieJar()
+        answered.store(from: response)
         jar.store(from: response)
-        var newToken = jar.value("idToken-\(tenant)")
-        var newRefresh = jar.value("refreshToken-\(tenant)")
-        if let v = r["Token"], case .string(let s) = v, !s.isEmpty { newToken = s }
-        if let v = r["RefreshToken"], case .string(let s) = v, !s.isEmpty { newRefresh = s }
-        guard let newToken, newToken.constantTimeEquals(token.token) == false || newRefresh != nil else {
-            throw SGError.unexpectedResponse("Identity token refresh: no new token in the answer")
+        let envelope = try? JSONValue.parse(response.body)
+        let r = envelope?["success"]?.text == "true" ? envelope?["Result"] : nil
+        var newToken = answered.value("idToken-\(tenant)")
+        var newRefresh = answered.value("refreshToken-\(tenant)")
+        if newToken == nil, let v = r?["Token"], case .string(let s) = v, !s.isEmpty { newToken = s }
+        if newRefresh == nil, let v = r?["RefreshToken"], case .string(let s) = v, !s.isEmpty { newRefresh = s }
+        guard let newToken else {
+            if envelope?["success"]?.text == "false" { throw SGError.loginRequired(profile: profile) }
+            throw SGError.unexpectedResponse("\(what): HTTP \(response.status) without the idToken-\(tenant) cookie or a token in the body")
         }
         var metadata = token.metadata
         if let cookies = jar.header() { metadata["cookies"] = .string(cookies) }
         metadata["tenant_id"] = .text(tenant)
-        let lifetime = r["TokenLifetime"]?.intValue.map(Double.init)
+        let lifetime = r?["TokenLifetime"]?.intValue.map(Double.init)
         return IdentityToken(token: newToken, refreshToken: newRefresh ?? refresh, username: token.username, endpoint: token.endpoint,
                              expiresAt: JWT.expiry(newToken) ?? Clock.wallNow + (lifetime ?? 3600),
                              authMethod: token.authMethod, metadata: metadata)
@@ -318,8 +471,9 @@ public final class IdentityClient: Sendable {
         return try http.send(r)
     }
 
-    /// The `Result` of an Identity envelope `{"success": true, "Result": ...}`.
-    func result(_ response: HTTPResponse, what: String, deniedIsLoginRequired: Bool = false) throws -> JSONValue {
+    /// The `Result` of an Identity envelope `{"success": true, "Result": ...}`. `refused` says what a
+    /// `success: false` means: a wrong password or code, or a login session the tenant has ended.
+    func result(_ response: HTTPResponse, what: String, refused step: Step = .password) throws -> JSONValue {
         switch response.status {
         case 200..<300: break
         case 401, 403: throw SGError.denied("\(what): \(response.status)")
@@ -330,9 +484,13 @@ public final class IdentityClient: Sendable {
             throw SGError.unexpectedResponse("\(what): the answer is not JSON")
         }
         guard json["success"]?.text == "true" else {
-            if deniedIsLoginRequired { throw SGError.loginRequired(profile: profile.name) }
-            let message = json["Message"]?.text.map { String($0.prefix(300)) } ?? "refused"
-            throw SGError.denied("\(what): \(message)")
+            let message = json["Message"]?.text.map { Mechanism.printable(String($0.prefix(300))) } ?? "refused"
+            switch step {
+            case .password: throw SGError.denied("\(what): \(message)")
+            case .code: throw SGError.denied("\(what): the code was rejected (\(message))")
+            case .start, .poll:
+                throw SGError.denied("\(what): the tenant ended the login session (expired or refused: \(message)); run the login again")
+            }
         }
         return json["Result"] ?? .null
     }
@@ -350,7 +508,9 @@ public final class IdentityClient: Sendable {
 
     func password(for user: String) throws -> SecretBytes {
         if let source = profile.password { return try source.resolve(what: "password of \(user) (profile \(profile.name))") }
-        guard prompter.isInteractive else { throw SGError.loginRequired(profile: profile.name) }
+        guard prompter.isInteractive else {
+            throw SGError.denied("Identity login of \(user) (profile \(profile.name)): no terminal to ask for the password and no 'password:' source in the profile")
+        }
         return try prompter.readSecret("CyberArk Identity password for \(user): ")
     }
 

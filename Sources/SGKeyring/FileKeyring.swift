@@ -11,6 +11,7 @@ import Glibc
 ///   file is created, in which case the key is scrypt(passphrase, stored salt);
 /// - `keyring.lock`: the `flock` every read-modify-write holds, so concurrent cron jobs lose
 ///   nothing.
+/// Every open, for reading or writing, drops the items that have expired (`ItemExpiry`).
 /// A file that cannot be parsed or decrypted with the key file is renamed
 /// `keyring.corrupt-<time>` with one warning on stderr and a new empty keyring starts; a wrong
 /// passphrase is an error instead (the file is kept). See docs/keyring.md for the format.
@@ -105,22 +106,34 @@ public final class FileKeyring: KeyringBackend, @unchecked Sendable {
 
     // MARK: reading and writing under the lock
 
-    /// All items, read under the lock.
+    /// All items, read under the lock; expired ones are dropped from the file first.
     public func read() throws -> [KeyringItem] {
         guard FileSafety.exists(directory) else { return [] }
         try prepareFolder()
         let lock = try FileLock.acquire(lockPath, timeout: lockTimeout)
         defer { lock.unlock() }
-        return try loadLocked()
+        var items = try loadLocked()
+        if Self.dropExpired(&items) { try saveLocked(items) }
+        return items
     }
 
-    /// Read-modify-write of the item list under the lock. `change` returns whether it changed.
+    /// Read-modify-write of the item list under the lock. `change` returns whether it changed;
+    /// expired items are dropped whether it did or not.
     func modify(_ change: (inout [KeyringItem]) throws -> Bool) throws {
         try prepareFolder()
         let lock = try FileLock.acquire(lockPath, timeout: lockTimeout)
         defer { lock.unlock() }
         var items = try loadLocked()
-        if try change(&items) { try saveLocked(items) }
+        let dropped = Self.dropExpired(&items)
+        if try change(&items) || dropped { try saveLocked(items) }
+    }
+
+    /// Removes every item past its time (ItemExpiry): a git credential whose cache-ttl ran out
+    /// must not stay decryptable on disk until someone asks for that same name again.
+    static func dropExpired(_ items: inout [KeyringItem], at now: Instant = Instant.now) -> Bool {
+        let before = items.count
+        items.removeAll { $0.secret.map { ItemExpiry.isExpired($0, at: now) } ?? false }
+        return items.count != before
     }
 
     func prepareFolder() throws {

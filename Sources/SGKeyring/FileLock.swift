@@ -111,7 +111,7 @@ enum PrivateFiles {
     /// The whole file, or nil when it does not exist.
     static func read(_ path: String) throws -> [UInt8]? {
         guard FileSafety.exists(path) else { return nil }
-        do { return try FileSafety.readBytes(path) } catch let e as SGError {
+        do { return try FileSafety.readFile(path) { Array($0) } } catch let e as SGError {
             throw SGError.io(e.message.replacingAll("config: ", with: ""))
         }
     }

@@ -88,8 +88,10 @@ public struct TokenReport: Sendable {
 
     public func table(showBackend: Bool) -> String {
         var out = ""
+        // User names and endpoints come from keyring items (Ark's, the network's), the reason from
+        // D-Bus: no control character of theirs may reach the terminal (issue 13 item 13).
         if showBackend {
-            out += "keyring: \(backend) (\(location); \(reason))"
+            out += "keyring: \(backend) (\(location); \(reason))".escapingControlCharacters()
             if let locked { out += locked ? " LOCKED" : "" }
             out += "\n"
         }
@@ -97,7 +99,7 @@ public struct TokenReport: Sendable {
         let header = ["PROFILE", "KIND", "USER", "ENDPOINT", "EXPIRES", "STATE"]
         let cells = rows.map { r in
             [r.profile, r.kind, r.user.isEmpty ? "-" : r.user, r.endpoint.isEmpty ? "-" : r.endpoint,
-             r.expires.map(\.localDisplay) ?? "-", r.state.rawValue]
+             r.expires.map(\.localDisplay) ?? "-", r.state.rawValue].map { $0.escapingControlCharacters() }
         }
         var widths = header.map(\.count)
         for row in cells { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }

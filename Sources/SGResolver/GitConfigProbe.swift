@@ -19,7 +19,7 @@ public enum GitConfigProbe {
         guard let r = try? Subprocess.capture(["git", "config", "--get-urlmatch", key, url], timeout: 10), r.status == 0 else {
             return nil
         }
-        let text = r.stdout.unsafeString().trimmingWhitespace()
+        let text = r.stdout.unsafeString().trimmingASCIIWhitespace()
         return text.isEmpty ? nil : text
     }
 
@@ -115,14 +115,5 @@ public enum GitConfigProbe {
         var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         guard getcwd(&buf, buf.count) != nil else { return "/" }
         return String(cString: buf)
-    }
-}
-
-extension String {
-    func trimmingWhitespace() -> String {
-        var s = Substring(self)
-        while let f = s.first, f.isWhitespace { s.removeFirst() }
-        while let l = s.last, l.isWhitespace { s.removeLast() }
-        return String(s)
     }
 }

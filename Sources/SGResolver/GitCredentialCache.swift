@@ -27,6 +27,8 @@ public protocol GitCredentialCache: AnyObject {
     func lookup(service: String, account: String?) throws -> GitCacheEntry?
     /// Every unexpired entry of `service`, in storage order.
     func entries(service: String) throws -> [GitCacheEntry]
+    /// The services holding items whose name starts with `prefix` (an erase that matches any path).
+    func services(withPrefix prefix: String) throws -> [String]
     /// Adds or replaces (service, account).
     func store(service: String, account: String, value: SecretBytes, expiresAt: Double?) throws
     /// Removes (service, account), or every account of `service` when `account` is nil; returns how many.
@@ -40,7 +42,8 @@ public enum GitCacheCollection: String, Sendable {
 
 /// The cache on SGKeyring's backends: items are `service` + `account` (python-keyring's
 /// attributes), and the stored secret is a one-line header carrying the expiry, then the value:
-/// `sg-git/1 <unix-seconds or 0>\n<value>`. Expired items are deleted when next seen.
+/// `sg-git/1 <unix-seconds or 0>\n<value>` (SGKeyring's `ItemExpiry`). Expired items are deleted
+/// when next seen, and the file keyring drops every expired item whenever it is opened.
 ///
 /// `.session` is the Secret Service's in-memory `session` collection (never the login keyring),
 /// or, on the file backend, an encrypted keyring in `$XDG_RUNTIME_DIR/sg/git-session` (tmpfs,
@@ -70,25 +73,13 @@ public final class KeyringGitCache: GitCredentialCache {
         }
     }
 
-    static let magic = Array("sg-git/1 ".utf8)
-
     static func pack(_ value: SecretBytes, expiresAt: Double?) -> SecretBytes {
-        let b = SecretBuffer(capacity: value.count + 32)
-        b.append(magic)
-        b.append(expiresAt.map { String(Int64($0)) } ?? "0")
-        b.append("\n")
-        b.append(value)
-        return b.take()
+        ItemExpiry.packGit(value, expiresAt: expiresAt)
     }
 
     /// nil for an item that is not ours or does not parse.
     static func unpack(_ stored: SecretBytes) -> (value: SecretBytes, expiresAt: Double?)? {
-        stored.withUnsafeBytes { raw in
-            guard raw.count > magic.count, Array(raw[0..<magic.count]) == magic,
-                  let nl = raw[magic.count...].firstIndex(of: 0x0A),
-                  let e = Int64(String(decoding: UnsafeRawBufferPointer(rebasing: raw[magic.count..<nl]), as: UTF8.self)) else { return nil }
-            return (SecretBytes(bytes: UnsafeRawBufferPointer(rebasing: raw[(nl + 1)...])), e > 0 ? Double(e) : nil)
-        }
+        ItemExpiry.unpackGit(stored)
     }
 
     private func live(_ account: String, _ stored: SecretBytes?, service: String) throws -> GitCacheEntry? {
@@ -110,6 +101,14 @@ public final class KeyringGitCache: GitCredentialCache {
     public func entries(service: String) throws -> [GitCacheEntry] {
         try backend.search(attributes: ["service": service], loadSecrets: true).compactMap {
             try live($0.account, $0.secret, service: service)
+        }
+    }
+
+    public func services(withPrefix prefix: String) throws -> [String] {
+        // Every sg-visible item, without secrets; the prefix test is on bytes (service names hold URLs).
+        var seen: Set<String> = []
+        return try backend.search(attributes: [:], loadSecrets: false).compactMap { item in
+            item.service.utf8.starts(with: prefix.utf8) && seen.insert(item.service).inserted ? item.service : nil
         }
     }
 

@@ -2,9 +2,10 @@ import SGCore
 
 /// The behaviour of `git-credential-sg get|store|erase` (DESIGN.md, docs/config.md `git:`).
 ///
-/// - A request that `git.rules` maps (or `credential.<url>.sgSecret` names, asked only when no
-///   rule matched) is answered from the secret: from the session cache while its copy is fresh
-///   (`cache-ttl`), else fetched by A2A and cached. `erase` drops the cached copy; `store` is a
+/// - A request that `git.rules` maps (or that git's `credential.<url>.sgSecret` maps to a secret
+///   sg's config ties to git for that URL: a rule for it or its `git-urls`) is answered from the
+///   secret: from the session cache while its copy is fresh (`cache-ttl`), else fetched by A2A
+///   and cached. `erase` drops the cached copy; `store` is a
 ///   no-op (nothing is ever written to Safeguard).
 /// - Any other request gets no answer (git asks its next helper), unless `git.store-unmapped`
 ///   is on: then store/get/erase keep it in the persistent collection as git-credential-libsecret does.
@@ -25,9 +26,6 @@ public struct GitCredentialHelper {
             }
         }
     }
-
-    /// Default TTL for secrets named by `credential.<url>.sgSecret` (no rule to carry one).
-    public static let defaultTTL = 300
 
     public let config: Config
     public let rules: GitRules
@@ -51,19 +49,28 @@ public struct GitCredentialHelper {
         public let secret: String
         public let username: String?
         public let ttl: Int
+
+        init(_ m: GitRules.Match) {
+            secret = m.rule.secret
+            username = m.username
+            ttl = m.rule.cacheTTL
+        }
     }
 
-    /// The secret a request maps to: a rule first, then git's `credential.<url>.sgSecret`.
+    /// The secret a request maps to. git's `credential.<url>.sgSecret` may choose a secret, but
+    /// only one that sg's own config ties to git for this URL (`GitRules.match(_:secret:)`): git
+    /// config is also written by repositories and `GIT_CONFIG_*`, which must not be able to hand
+    /// any configured secret to any host. Otherwise the best `git.rules` match answers.
     public func target(for request: GitCredential) throws -> Target? {
-        if let m = rules.match(request) {
-            return Target(secret: m.rule.secret, username: m.username, ttl: m.rule.cacheTTL)
-        }
+        let ruled = rules.match(request)
         // Plain http needs a rule that says allow-http; a git setting alone does not open it.
-        guard request.protocol?.lowercased() == "https", let url = request.url, let name = gitConfigSecret(url) else { return nil }
-        let spec = try config.secret(name)
-        let user = spec.username ?? request.username
-        if let wanted = request.username, let fixed = spec.username, wanted != fixed { return nil }
-        return Target(secret: name, username: user, ttl: GitCredentialHelper.defaultTTL)
+        guard request.protocol?.lowercased() == "https", let url = request.url, let name = gitConfigSecret(url) else {
+            return ruled.map(Target.init)
+        }
+        if let chosen = rules.match(request, secret: name) { return Target(chosen) }
+        if ruled == nil, config.secrets[name] == nil { throw SGError.unknownSecret(name) }
+        Log.logger.warning("git config's credential.sgSecret for \(url) names '\(name)', which sg's config does not give to git for this URL (add the URL to the secret's git-urls); ignored")
+        return ruled.map(Target.init)
     }
 
     /// Runs one action; a `get` answer is returned for the caller to write.
@@ -95,7 +102,7 @@ public struct GitCredentialHelper {
                 if let hit = try cache(.session).lookup(service: service, account: account) {
                     Log.logger.debug("git: cached copy of '\(target.secret)' (\(hit.value.count) bytes)")
                     return GitCredential.Answer(username: target.username, password: hit.value,
-                                                passwordExpiryUTC: hit.expiresAt.map { Int64($0) })
+                                                passwordExpiryUTC: hit.expiresAt.flatMap { GitCredential.expiry(seconds: $0) })
                 }
             } catch let e as SGError {
                 Log.logger.warning("git: password cache unusable (\(e.message)); fetching")
@@ -114,7 +121,7 @@ public struct GitCredentialHelper {
             Log.logger.warning("git: cannot cache the password (\(e.message))")
             return answer
         }
-        return GitCredential.Answer(username: username, password: fetched.value, passwordExpiryUTC: Int64(expires))
+        return GitCredential.Answer(username: username, password: fetched.value, passwordExpiryUTC: GitCredential.expiry(seconds: expires))
     }
 
     func eraseMapped(_ target: Target, _ request: GitCredential) throws {
@@ -143,12 +150,17 @@ public struct GitCredentialHelper {
         guard let e = try cache(.persistent).lookup(service: service, account: request.username) else { return nil }
         let (password, refresh) = GitCredentialHelper.unpack(e.value)
         return GitCredential.Answer(username: e.account, password: password,
-                                    passwordExpiryUTC: e.expiresAt.map { Int64($0) }, oauthRefreshToken: refresh)
+                                    passwordExpiryUTC: e.expiresAt.flatMap { GitCredential.expiry(seconds: $0) }, oauthRefreshToken: refresh)
     }
 
     func storeUnmapped(_ request: GitCredential) throws {
         guard let service = GitCredentialHelper.storedService(request),
               let user = request.username, let password = request.password else { return }
+        // A `url=` value can carry %0A or %00 in its user info; such a value could not be given
+        // back to git, and LF is the separator of the stored value (`pack`).
+        if password.containsLineBreakOrNUL || request.oauthRefreshToken?.containsLineBreakOrNUL == true {
+            throw SGError.malformedInput("the password or refresh token contains a line break or NUL; not stored")
+        }
         var expires: Double?
         if let e = request.passwordExpiryUTC, e > 0 {
             if Double(e) <= Clock.wallNow { return }   // already expired: git would skip it too
@@ -158,33 +170,48 @@ public struct GitCredentialHelper {
                                      value: GitCredentialHelper.pack(password, request.oauthRefreshToken), expiresAt: expires)
     }
 
+    /// Erases every stored credential the request matches, as git-credential-store does: an
+    /// attribute the request leaves out matches any value, so `erase` without a path also drops
+    /// the credentials stored with one (`credential.useHttpPath`), and without a user name every
+    /// account's.
     func eraseStored(_ request: GitCredential) throws {
         // An empty pattern would mean "erase everything"; like libsecret, refuse it.
         guard let service = GitCredentialHelper.storedService(request), !(request.host ?? "").isEmpty else { return }
         let store = try cache(.persistent)
-        for e in try store.entries(service: service) where request.username == nil || e.account == request.username {
-            // Only entries holding the rejected password go ("does not erase a password distinct from input").
-            if let rejected = request.password, !GitCredentialHelper.unpack(e.value).password.constantTimeEquals(rejected) { continue }
-            try store.erase(service: service, account: e.account)
+        var services = [service]
+        if request.path == nil {
+            // Without a path, `service` is "git:proto://host/": every path of the host starts so.
+            services += try store.services(withPrefix: service).filter { $0 != service }
+        }
+        for service in services {
+            for e in try store.entries(service: service) where request.username == nil || e.account == request.username {
+                // Only entries holding the rejected password go ("does not erase a password distinct from input").
+                if let rejected = request.password, !GitCredentialHelper.unpack(e.value).password.constantTimeEquals(rejected) { continue }
+                try store.erase(service: service, account: e.account)
+            }
         }
     }
 
-    /// The stored value: the password, then the refresh token after a NUL (neither holds NUL:
-    /// they came through the line protocol).
+    /// The stored value: the password, then LF and the refresh token when there is one. Neither
+    /// holds LF or NUL (`storeUnmapped` refuses them), so the split is unambiguous, and
+    /// the value holds no NUL: the Secret Service store takes it as a C string and would cut it
+    /// there, dropping the token.
     static func pack(_ password: SecretBytes, _ refresh: SecretBytes?) -> SecretBytes {
         guard let refresh else { return password }
         let b = SecretBuffer(capacity: password.count + refresh.count + 1)
         b.append(password)
-        b.append([0])
+        b.append([0x0A])
         b.append(refresh)
         return b.take()
     }
 
+    /// Splits at the first LF, or at a NUL for values earlier versions stored (file keyring only:
+    /// the Secret Service had already cut those at the NUL).
     static func unpack(_ value: SecretBytes) -> (password: SecretBytes, refresh: SecretBytes?) {
         value.withUnsafeBytes { raw in
-            guard let nul = raw.firstIndex(of: 0) else { return (SecretBytes(bytes: raw), nil) }
-            return (SecretBytes(bytes: UnsafeRawBufferPointer(rebasing: raw[..<nul])),
-                    SecretBytes(bytes: UnsafeRawBufferPointer(rebasing: raw[(nul + 1)...])))
+            guard let split = raw.firstIndex(where: { $0 == 0x0A || $0 == 0 }) else { return (SecretBytes(bytes: raw), nil) }
+            return (SecretBytes(bytes: UnsafeRawBufferPointer(rebasing: raw[..<split])),
+                    SecretBytes(bytes: UnsafeRawBufferPointer(rebasing: raw[(split + 1)...])))
         }
     }
 }

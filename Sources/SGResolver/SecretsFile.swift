@@ -39,21 +39,11 @@ public struct SecretsFileEntry: Sendable, Equatable {
 ///     let entries = try SecretsFile.load("secrets.yml", section: "production", defines: ["env": "prod"])
 public enum SecretsFile {
     public static func load(_ path: String, section: String? = nil, defines: [String: String] = [:]) throws -> [SecretsFileEntry] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw SGError.usage("cannot read secrets file \(path): \(String(cString: strerror(errno)))")
+        guard FileSafety.exists(path) else {
+            throw SGError.usage("cannot read secrets file \(path): \(String(cString: strerror(ENOENT)))")
         }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 8192)
-        while true {
-            let n = read(fd, &chunk, chunk.count)
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { throw SGError.io("cannot read secrets file \(path): \(String(cString: strerror(errno)))") }
-            if n == 0 { break }
-            bytes += chunk[0..<n]
-            if bytes.count > 1 << 20 { throw SGError.malformedInput("\(path): larger than 1 MiB") }
-        }
+        // Checked as config is (FileSafety): whoever can change it chooses what the child gets.
+        let bytes = try FileSafety.read(path, limit: YAML.maxInputBytes, tooLarge: { SGError.malformedInput($0) }).bytes
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw SGError.malformedInput("\(path): not valid UTF-8")
         }
@@ -65,8 +55,8 @@ public enum SecretsFile {
         let root: YAMLNode?
         do {
             root = try YAML.compose(text)
-        } catch {
-            throw SGError.malformedInput("\(file): not valid YAML: \(error)")
+        } catch let e as YAMLError {
+            throw SGError.malformedInput(e.located(in: file))
         }
         guard let root else { return [] }
         func at(_ node: YAMLNode) -> String { "\(file):\(node.line)" }

@@ -116,8 +116,10 @@ public final class IdentityAuthority: TokenLoginAuthority, @unchecked Sendable {
         if usesServiceUser || (profile.username == nil && profile.serviceUser != nil) {
             return try login(method: "identity-service", prompter: NoPrompt())
         }
-        if profile.password != nil && profile.mechanism == nil {
-            // Password-only users can log in without a person; MFA needs one.
+        if profile.password != nil && (profile.mechanism == nil || profile.otp != nil) {
+            // Password-only users log in without a person, and so do users whose second factor the
+            // profile answers (`mechanism:` with an `otp:` source, e.g. an OATH code command);
+            // any other MFA needs a person.
             return try? login(method: "identity", prompter: NoPrompt())
         }
         return nil
@@ -131,8 +133,10 @@ public final class IdentityAuthority: TokenLoginAuthority, @unchecked Sendable {
         let client = try IdentityClient(profile: profile, prompter: prompter)
         switch method ?? (usesServiceUser ? "identity-service" : "identity") {
         case "identity":
-            if profile.password == nil && !prompter.isInteractive {
-                throw SGError.denied("Identity login for profile \(profile.name): no terminal to ask for the password and no 'password:' source in the profile")
+            // Without a terminal nobody can type a password: refuse before contacting the tenant,
+            // unless a desktop is there, where an external-IdP user logs in in the browser.
+            if profile.password == nil && !prompter.isInteractive && !client.browser.isAvailable {
+                throw SGError.denied("Identity login for profile \(profile.name): no terminal to ask for the password (or to log in at an identity provider) and no 'password:' source in the profile")
             }
             return arkToken(try client.login())
         case "identity-service": return arkToken(try client.loginServiceUser())

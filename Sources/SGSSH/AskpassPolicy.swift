@@ -74,7 +74,7 @@ public enum AskpassPolicy {
             return .refuse("no username configured for \(parsed.scheme)://\(parsed.host) (set username on the rule or the secret)")
         case .agentConfirm(let comment, let fingerprint):
             if config.ssh.confirm.contains(where: { Glob.matches($0.keyGlob, fingerprint, pathname: false) }) { return .approve }
-            return .refuse("use of key \(comment.replacingNewlines()) (\(fingerprint)) is not approved by any ssh.confirm rule")
+            return .refuse("use of key \(comment) (\(fingerprint)) is not approved by any ssh.confirm rule")
         case .confirm:
             return .refuse("confirmation prompts other than ssh-agent key use are never approved")
         case .notification:
@@ -106,10 +106,10 @@ public enum AskpassPolicy {
 
     /// PAM's `Password: ` and the like; OTP and other questions are not passwords.
     static func isPasswordPrompt(_ text: String) -> Bool {
-        var t = text.trimmingWhitespace().lowercased()
+        var t = text.trimmingASCIIWhitespace().lowercased()
         guard t.hasSuffix(":") else { return false }
         t.removeLast()
-        t = t.trimmingWhitespace()
+        t = t.trimmingASCIIWhitespace()
         if t == "password" { return true }
         // "user@host's password" / "user's password" as some PAM modules word it.
         if t.hasSuffix("'s password"), t.split(separator: " ").count == 2 { return true }

@@ -51,7 +51,8 @@ public enum AskpassPrompt: Equatable, Sendable {
 
         // Keyboard-interactive: ssh's own `(user@host) ` prefix, then the server's text.
         if prompt.hasPrefix("("), let ki = keyboardInteractive(prompt) { return ki }
-        if prompt.contains("\n") || prompt.contains("\r") || prompt.contains("\0") { return .unknown }
+        // On bytes: "\r\n" is one Character, so Character tests for "\n" and "\r" both miss it.
+        if prompt.containsControlCharacters { return .unknown }
 
         if let body = strip(prompt, prefix: "Enter passphrase for key '", suffix: "': ") {
             return body.isEmpty ? .unknown : .keyPassphrase(key: body, confirmEachUse: false)
@@ -106,7 +107,8 @@ public enum AskpassPrompt: Equatable, Sendable {
         guard let at = s.lastIndex(of: "@") else { return nil }
         let user = String(s[..<at]), host = String(s[s.index(after: at)...])
         func clean(_ t: String) -> Bool {
-            !t.isEmpty && t.utf8.count <= 256 && !t.unicodeScalars.contains { $0.value <= 0x20 || $0.value == 0x7f || $0 == "'" || $0 == "(" || $0 == ")" }
+            !t.isEmpty && t.utf8.count <= 256 && !t.containsControlCharacters
+                && !t.utf8.contains { $0 == 0x20 || $0 == UInt8(ascii: "'") || $0 == UInt8(ascii: "(") || $0 == UInt8(ascii: ")") }
         }
         guard clean(user), clean(host), !host.contains("@") else { return nil }
         return (user, host)
@@ -139,7 +141,8 @@ public enum AskpassPrompt: Equatable, Sendable {
         let fp = String(tail[..<dot])
         let after = tail[tail.index(after: dot)...]
         guard fp.hasPrefix("SHA256:"), fp.utf8.count == 7 + 43,
-              fp.dropFirst(7).allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+" || $0 == "/") }),
+              fp.utf8.dropFirst(7).allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0)
+                                                || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "/") }),
               after.isEmpty || after.hasPrefix("\n") else { return nil }
         return .agentConfirm(comment: comment, fingerprint: fp)
     }
@@ -154,10 +157,11 @@ public struct GitURL: Equatable, Sendable {
     public var path: String
 
     public init?(_ text: String) {
-        guard text.utf8.count <= 2048, !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f || $0 == " " }),
+        guard text.utf8.count <= 2048, !text.containsControlCharacters, !text.utf8.contains(0x20),
               let sep = text.firstRange(of: "://") else { return nil }
         scheme = text[..<sep.lowerBound].lowercased()
-        guard !scheme.isEmpty, scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+.-".contains($0)) }) else { return nil }
+        guard !scheme.isEmpty, scheme.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x7A).contains($0)
+                                                         || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }) else { return nil }
         let rest = Substring(text[sep.upperBound...])
         let slash = rest.firstIndex(of: "/") ?? rest.endIndex
         var authority = rest[..<slash]

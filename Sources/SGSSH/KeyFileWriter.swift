@@ -3,26 +3,80 @@ import SGCore
 import Glibc
 #endif
 
-/// Writes a fetched private key for `sg-ssh-key fetch -o FILE`: atomically (a temporary file in
-/// the same folder, fsync, rename, fsync of the folder), mode 0600, never through a symlink at
-/// the destination, with the public key beside it as `FILE.pub` (0644).
+/// Writes a fetched private key for `sg-ssh-key fetch -o FILE`: mode 0600, never through a
+/// symlink at the destination, with the public key beside it as `FILE.pub` (0644), both files or
+/// neither. Each goes to a temporary file in its folder (fsync) before either is renamed into
+/// place; if the second rename fails, the first is rolled back to what was there before.
 ///
 ///     try KeyFileWriter.write(keyText, to: "/home/me/.ssh/deploy", publicKey: key.publicKey(comment: "sg:deploy"))
 public enum KeyFileWriter {
     public static func write(_ key: SecretBytes, to path: String, publicKey: PublicKey?) throws {
-        try writeAtomically(path: path, mode: 0o600) { fd in
-            try key.withUnsafeBytes { try writeAll(fd, $0, path: path) }
-        }
+        var files = [Output(path: path, mode: 0o600) { fd in try key.withUnsafeBytes { try writeAll(fd, $0, path: path) } }]
         if let publicKey {
             let line = Array((publicKey.authorizedKeysLine + "\n").utf8)
-            try writeAtomically(path: path + ".pub", mode: 0o644) { fd in
+            // The public key first: the private key is renamed last, so it never needs a copy kept for a rollback.
+            files.insert(Output(path: path + ".pub", mode: 0o644) { fd in
                 try line.withUnsafeBytes { try writeAll(fd, $0, path: path + ".pub") }
-            }
+            }, at: 0)
+        }
+        try writeAtomically(files)
+    }
+
+    /// One file of a set written together: where, with which mode, and what goes in it.
+    public struct Output {
+        public let path: String
+        public let mode: mode_t
+        public let fill: (Int32) throws -> Void
+
+        public init(path: String, mode: mode_t, fill: @escaping (Int32) throws -> Void) {
+            self.path = path
+            self.mode = mode
+            self.fill = fill
         }
     }
 
     /// Replaces `path` with what `fill` writes, or leaves it untouched on any failure.
     public static func writeAtomically(path: String, mode: mode_t, _ fill: (Int32) throws -> Void) throws {
+        try withoutActuallyEscaping(fill) { fill in
+            try writeAtomically([Output(path: path, mode: mode, fill: fill)])
+        }
+    }
+
+    /// Replaces every file of `files` or none of them. Every destination is checked (not a
+    /// symlink, a regular file if it exists) and every temporary file written and synced before
+    /// the first rename; the renames go in order, and a failed one puts back what the earlier
+    /// ones replaced (kept as hard links to the old files) or removes what they created.
+    public static func writeAtomically(_ files: [Output]) throws {
+        for file in files { try checkDestination(file.path) }
+        var temps: [String] = []
+        var backups: [String?] = []
+        var renamed = 0
+        defer {
+            for temp in temps.dropFirst(renamed) { unlink(temp) }
+            for case let backup? in backups { unlink(backup) }
+        }
+        for file in files { temps.append(try writeTemporary(file)) }
+        do {
+            for (file, temp) in zip(files, temps) {
+                // The last file needs no copy of its old self: nothing after it can fail.
+                backups.append(renamed < files.count - 1 ? try keepOld(file.path) : nil)
+                guard rename(temp, file.path) == 0 else { throw SGError.io("cannot replace \(file.path): \(String(cString: strerror(errno)))") }
+                renamed += 1
+            }
+        } catch {
+            for i in (0..<renamed).reversed() {
+                if let backup = backups[i] { rename(backup, files[i].path) } else { unlink(files[i].path) }
+            }
+            renamed = 0
+            throw error
+        }
+        for folder in Set(files.map { parentFolder(of: $0.path) }) {
+            let dfd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if dfd >= 0 { _ = fsync(dfd); close(dfd) }
+        }
+    }
+
+    static func checkDestination(_ path: String) throws {
         guard !path.isEmpty, !path.hasSuffix("/") else { throw SGError.usage("output path '\(path)' names a folder") }
         var st = stat()
         if lstat(path, &st) == 0 {
@@ -32,31 +86,45 @@ public enum KeyFileWriter {
         } else if errno != ENOENT {
             throw SGError.io("cannot check \(path): \(String(cString: strerror(errno)))")
         }
-        let folder = parentFolder(of: path)
-        let base = path.split(separator: "/").last.map(String.init) ?? path
+    }
+
+    /// A new file beside `file.path` holding what `fill` wrote, synced and closed.
+    static func writeTemporary(_ file: Output) throws -> String {
+        let folder = parentFolder(of: file.path)
+        let base = file.path.split(separator: "/").last.map(String.init) ?? file.path
         var fd: Int32 = -1
         var temp = ""
         for attempt in 0..<16 {
             temp = "\(folder)/.\(base).sg-\(getpid())-\(UInt32.random(in: 0...UInt32.max))-\(attempt).tmp"
-            fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+            fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, file.mode)
             if fd >= 0 || errno != EEXIST { break }
         }
         guard fd >= 0 else { throw SGError.io("cannot create a file in \(folder): \(String(cString: strerror(errno)))") }
-        var renamed = false
+        var done = false
         defer {
             if fd >= 0 { close(fd) }
-            if !renamed { unlink(temp) }
+            if !done { unlink(temp) }
         }
         // The umask must not widen or narrow what was asked for.
-        guard fchmod(fd, mode) == 0 else { throw SGError.io("chmod \(temp): \(String(cString: strerror(errno)))") }
-        try fill(fd)
+        guard fchmod(fd, file.mode) == 0 else { throw SGError.io("chmod \(temp): \(String(cString: strerror(errno)))") }
+        try file.fill(fd)
         guard fsync(fd) == 0 else { throw SGError.io("fsync \(temp): \(String(cString: strerror(errno)))") }
-        guard close(fd) == 0 else { fd = -1; throw SGError.io("close \(temp): \(String(cString: strerror(errno)))") }
+        let closed = close(fd)
         fd = -1
-        guard rename(temp, path) == 0 else { throw SGError.io("cannot replace \(path): \(String(cString: strerror(errno)))") }
-        renamed = true
-        let dfd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 { _ = fsync(dfd); close(dfd) }
+        guard closed == 0 else { throw SGError.io("close \(temp): \(String(cString: strerror(errno)))") }
+        done = true
+        return temp
+    }
+
+    /// A hard link to the file now at `path` (nil when there is none), so a rollback can put it back.
+    static func keepOld(_ path: String) throws -> String? {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return nil }
+        let backup = parentFolder(of: path) + "/.\(path.split(separator: "/").last ?? "").sg-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).old"
+        guard link(path, backup) == 0 else {
+            throw SGError.io("cannot keep the old \(path) while replacing it: \(String(cString: strerror(errno)))")
+        }
+        return backup
     }
 
     static func writeAll(_ fd: Int32, _ data: UnsafeRawBufferPointer, path: String) throws {

@@ -127,7 +127,7 @@ public struct PublicKey: Equatable, Sendable, CustomStringConvertible {
         guard parts.count >= 2, let blob = Base64.decode(String(parts[1])) else {
             throw SGError.malformedInput("public key line: expected 'TYPE BASE64 [COMMENT]'")
         }
-        try self.init(blob: blob, comment: parts.count > 2 ? String(parts[2]).trimmingWhitespace() : "")
+        try self.init(blob: blob, comment: parts.count > 2 ? String(parts[2]).trimmingASCIIWhitespace() : "")
         guard type.name == parts[0] else { throw SGError.malformedInput("public key line: type \(parts[0]) does not match the key (\(type.name))") }
     }
 
@@ -145,12 +145,14 @@ public struct PublicKey: Equatable, Sendable, CustomStringConvertible {
     /// `TYPE BASE64[ COMMENT]`, one line for authorized_keys or a `.pub` file.
     public var authorizedKeysLine: String {
         let base = "\(type.name) \(Base64.encode(blob))"
-        return comment.isEmpty ? base : "\(base) \(comment.replacingNewlines())"
+        // The comment comes from the appliance or a file: no control character may reach a terminal
+        // or split the line.
+        return comment.isEmpty ? base : "\(base) \(comment.escapingControlCharacters())"
     }
 
     /// The line `ssh-keygen -l` and `ssh-add -l` print: `BITS SHA256:... COMMENT (TYPE)`.
     public var listingLine: String {
-        "\(bits) \(fingerprint) \(comment.isEmpty ? "no comment" : comment.replacingNewlines()) (\(type.label))"
+        "\(bits) \(fingerprint) \(comment.isEmpty ? "no comment" : comment.escapingControlCharacters()) (\(type.label))"
     }
 
     public var description: String { listingLine }
@@ -166,15 +168,3 @@ func bitLength(_ magnitude: UnsafeRawBufferPointer) -> Int {
     return (magnitude.count - i - 1) * 8 + (8 - magnitude[i].leadingZeroBitCount)
 }
 
-extension String {
-    func trimmingWhitespace() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" || f == "\r" || f == "\n" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" || l == "\r" || l == "\n" { s.removeLast() }
-        return String(s)
-    }
-
-    func replacingNewlines() -> String {
-        String(map { $0 == "\n" || $0 == "\r" ? " " : $0 })
-    }
-}

@@ -45,9 +45,16 @@ public final class A2AClient: Sendable {
         guard response.isSuccess else { throw SafeguardAPIError(response).a2aError(what: what) }
         switch item {
         case .password, .privateKey:
-            if response.body.isEmpty { return response.body }
-            do { return try JSONString.decodeLiteral(response.body) }
+            // An empty answer (no body, or "") is never a usable password or key: passed on, git
+            // would cache `password=` and ssh would be sent an empty line. Refused here, so every
+            // tool gets the same error.
+            let empty = SGError.unexpectedResponse("\(what): the appliance answered an empty value (is it set in Safeguard?)")
+            if response.body.isEmpty { throw empty }
+            let value: SecretBytes
+            do { value = try JSONString.decodeLiteral(response.body) }
             catch { throw SGError.unexpectedResponse("\(what): the appliance did not answer a JSON string") }
+            if value.isEmpty { throw empty }
+            return value
         case .apiKeySecrets:
             guard case .array = try JSONValue.parse(response.body) else {
                 throw SGError.unexpectedResponse("\(what): expected a JSON array of API-key secrets")

@@ -35,12 +35,12 @@ public final class CookieJar: @unchecked Sendable {
     public func store(setCookie header: String) {
         let parts = header.split(separator: ";", omittingEmptySubsequences: false)
         guard let first = parts.first, let eq = first.firstIndex(of: "=") else { return }
-        let name = String(first[..<eq]).trimmingSpaces()
-        var value = String(first[first.index(after: eq)...]).trimmingSpaces()
+        let name = String(first[..<eq]).trimmingASCIIWhitespace()
+        var value = String(first[first.index(after: eq)...]).trimmingASCIIWhitespace()
         if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
         guard !name.isEmpty else { return }
         let expired = parts.dropFirst().contains { attr in
-            let a = String(attr).trimmingSpaces().lowercased()
+            let a = String(attr).trimmingASCIIWhitespace().lowercased()
             return a == "max-age=0" || a.hasPrefix("max-age=-")
         }
         if expired || value.isEmpty { remove(name) } else { set(name, SecretBytes(string: value)) }
@@ -64,7 +64,7 @@ public final class CookieJar: @unchecked Sendable {
         cookies.removeAll()
         for part in header.unsafeString().split(separator: ";") {
             guard let eq = part.firstIndex(of: "=") else { continue }
-            let name = String(part[..<eq]).trimmingSpaces()
+            let name = String(part[..<eq]).trimmingASCIIWhitespace()
             let value = String(part[part.index(after: eq)...])
             if !name.isEmpty { set(name, SecretBytes(string: value)) }
         }

@@ -59,21 +59,11 @@ private let headerCallback: sgcurl_data_cb = { ptr, size, nmemb, userdata in
         return n
     }
     if let colon = line.firstIndex(of: ":") {
-        let name = String(line[..<colon]).trimmingSpaces()
-        let value = String(line[line.index(after: colon)...]).trimmingSpaces()
+        let name = String(line[..<colon]).trimmingASCIIWhitespace()
+        let value = String(line[line.index(after: colon)...]).trimmingASCIIWhitespace()
         sink.headers.append((name, value))
     }
     return n
-}
-
-extension String {
-    /// Without leading and trailing blanks and line ends ("\r\n" is one Character in Swift).
-    func trimmingSpaces() -> String {
-        var s = Substring(self)
-        while let f = s.first, f.isWhitespace { s.removeFirst() }
-        while let l = s.last, l.isWhitespace { s.removeLast() }
-        return String(s)
-    }
 }
 
 /// One libcurl easy handle. Owned by a `ConnectionPool`; never shared between threads at once.

@@ -31,7 +31,8 @@ Tool.run("sg-askpass") {
         SecretOutput.write(value, newline: true)
         return 0
     case .refused(let why):
-        Stderr.write("sg-askpass: \(why.split(whereSeparator: \.isNewline).joined(separator: " "))\n")
+        // A refusal may quote the prompt (a key path, a key comment): escaped like every error.
+        Stderr.write("sg-askpass: \(why.escapingControlCharacters())\n")
         return AskpassDecision.refusalExitCode
     }
 }

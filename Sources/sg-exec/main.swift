@@ -73,7 +73,7 @@ struct SGExec: ParsableCommand {
         do {
             Glibc.exit(try ExecRunner.run(options))
         } catch let e as ExecResolutionError {
-            for line in e.lines { Stderr.write("sg-exec: \(line)\n") }
+            for line in e.lines { Stderr.write("sg-exec: \(line.escapingControlCharacters())\n") }
             Stderr.write("sg-exec: \(e.failures.count) of the references failed; \(command[0]) was not started\n")
             Glibc.exit(e.exitCode)
         } catch let e as CommandStartError {

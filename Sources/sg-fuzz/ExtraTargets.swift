@@ -1,24 +1,24 @@
 import SGCore
+import SGSSH
 import SGTransport
 
 /// Targets for parsers that landed with later branches.
 let extraFuzzTargets: [FuzzTarget] = [
-    FuzzTarget(name: "git-credential", summary: "GitCredential.parse (git's credential protocol on stdin)", run: fuzzGitCredential),
+    FuzzTarget(name: "git-credential", summary: "GitCredential.parse (git's credential protocol on stdin), then GitRules matching and the SG_LOG=debug explanation of a miss", run: fuzzGitCredential),
+    FuzzTarget(name: "terminal-text", summary: "escapingControlCharacters, containsControlCharacters, trimmingASCIIWhitespace (text for the terminal)", run: fuzzTerminalText),
     FuzzTarget(name: "cert-names", summary: "SGTransport.CertificateNamesProbe.subjectAlternativeNames (libcurl's certinfo text of a server certificate)", run: fuzzCertNames),
     FuzzTarget(name: "http-header", summary: "SGTransport.HeaderNumber: Retry-After (seconds, HTTP-dates) and header numbers", run: fuzzHTTPHeaderNumber),
 ]
 
-/// Rules with and without paths, ports, users and http, so a parsed request reaches every
-/// branch of the match and of the SG_LOG=debug explanation of a miss.
+/// Path rules for one host; the fuzzer varies the request.
 let fuzzGitRules: GitRules = {
     var git = GitConfig()
-    var plain = GitRule(url: "http://h.example:8080", secret: "s")
-    plain.allowHTTP = true
-    var user = GitRule(url: "https://git.example/team/sub", secret: "s")
-    user.username = "svc"
-    git.rules = [GitRule(url: "https://git.example/team", secret: "s"), plain, user,
-                 GitRule(url: "https://[::1]:9443/x", secret: "s")]
-    return GitRules(git)
+    for (url, secret) in [("https://git.example", "host"), ("https://git.example/team", "team"), ("https://git.example/team/sub", "sub")] {
+        git.rules.append(GitRule(url: url, secret: secret))
+    }
+    var other = SecretSpec(name: "other")
+    other.gitURLs = ["https://git.example/other"]
+    return GitRules(git, secrets: ["other": other])
 }()
 
 func fuzzGitCredential(_ raw: UnsafeRawBufferPointer) {
@@ -26,10 +26,33 @@ func fuzzGitCredential(_ raw: UnsafeRawBufferPointer) {
     _ = c.url
     _ = c.hostName
     _ = c.port
-    _ = fuzzGitRules.match(c)
+    // A path that can name another repository than it spells never reaches a path rule.
+    let ambiguous = GitRules.hasAmbiguousSegments(c.path ?? "")
+    for m in [fuzzGitRules.match(c), fuzzGitRules.match(c, secret: "other"), fuzzGitRules.match(c, secret: "team")] {
+        if let m, ambiguous, m.rule.secret != "host" {
+            fatalError("GitRules: path rule \(m.rule.url) matched an ambiguous path")
+        }
+    }
     _ = fuzzGitRules.reasonsForNoMatch(c)
 }
 
 func fuzzCertNames(_ raw: UnsafeRawBufferPointer) {
     _ = CertificateNamesProbe.subjectAlternativeNames(text(raw))
+}
+
+func fuzzTerminalText(_ raw: UnsafeRawBufferPointer) {
+    let t = text(raw)
+    let escaped = t.escapingControlCharacters()
+    if escaped.containsControlCharacters { fatalError("escapingControlCharacters left a control character") }
+    if escaped.escapingControlCharacters() != escaped { fatalError("escapingControlCharacters is not idempotent") }
+    if !t.containsControlCharacters && escaped.utf8.count < t.utf8.count { fatalError("escaping lost text") }
+    let trimmed = t.trimmingASCIIWhitespace()
+    if let f = trimmed.utf8.first, ASCII.isWhitespace(f) { fatalError("trim left leading whitespace") }
+    if let l = trimmed.utf8.last, ASCII.isWhitespace(l) { fatalError("trim left trailing whitespace") }
+    // An askpass prompt with a control character is never a prompt sg answers.
+    switch AskpassPrompt.classify(t) {
+    case .keyPassphrase, .password, .gitUsername, .gitPassword:
+        if t.containsControlCharacters { fatalError("askpass classified a prompt holding a control character") }
+    default: break
+    }
 }

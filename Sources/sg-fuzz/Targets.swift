@@ -15,6 +15,7 @@ struct FuzzTarget: Sendable {
 /// Every target `sg-fuzz` knows, in the order `scripts/fuzz` runs them.
 let fuzzTargets: [FuzzTarget] = [
     FuzzTarget(name: "config", summary: "ConfigLoader.parse(text, file:) over config.yaml text", run: fuzzConfig),
+    FuzzTarget(name: "yaml", summary: "YAML.compose (libyaml events): refused, or a tree inside the depth/node/size limits", run: fuzzYAML),
     FuzzTarget(name: "secrets-file", summary: "SecretsFile.parse (summon secrets.yml), with and without a section", run: fuzzSecretsFile),
     FuzzTarget(name: "askpass", summary: "AskpassPrompt.classify (first byte picks SSH_ASKPASS_PROMPT) and GitURL", run: fuzzAskpass),
     FuzzTarget(name: "private-key", summary: "PrivateKey.read over PEM, PKCS#8 and openssh-key-v1 (first byte 0x00-0x03 armors raw DER/blob)", run: fuzzPrivateKey),
@@ -22,7 +23,7 @@ let fuzzTargets: [FuzzTarget] = [
     FuzzTarget(name: "json", summary: "JSONValue.parse (appliance responses) and re-serialization", run: fuzzJSON),
     FuzzTarget(name: "json-literal", summary: "SGCore.JSONString.decodeLiteral (A2A password answers)", run: fuzzJSONLiteral),
     FuzzTarget(name: "ark-token", summary: "SGKeyring.ArkToken.parse (keyring items, Ark's JSON) and its serialization", run: fuzzArkToken),
-] + extraFuzzTargets
+] + extraFuzzTargets + identityFuzzTargets
 
 func text(_ raw: UnsafeRawBufferPointer) -> String { String(decoding: raw, as: UTF8.self) }
 func secret(_ raw: UnsafeRawBufferPointer) -> SecretBytes { SecretBytes(bytes: raw) }

@@ -15,7 +15,10 @@ extension SimApp {
             return okReply
         case ("POST", ["admin", "clear"]):
             faults.clear()
+            identityState.refreshBodyEmpty = false
             return okReply
+        case (_, let s) where s.count >= 3 && s[0] == "admin" && s[1] == "identity":
+            return identityAdmin(req, body)
         case ("POST", ["admin", "rotate"]):
             guard let name = body["secret"] as? String, let s = Catalogue.secret(named: name), s.kind == .password else {
                 return .json(400, .object([("error", .string("secret must name a seeded password secret"))]))

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The seeded A2A secrets, rSTS users and CyberArk Identity users. Fixed values live here; random
+/// The seeded A2A secrets and rSTS users (CyberArk Identity users: IdentityCatalogue.swift). Fixed values live here; random
 /// values (API keys, the rotating password, API-key client secrets, the service user's secret) are
 /// made on first start and kept in `DIR/catalogue.json` (0600) so restarts keep them.
 enum SecretKind: String {
@@ -24,18 +24,10 @@ struct RSTSUser {
     let mfa: Bool
 }
 
-struct IdentityUser {
-    let name: String
-    let password: String
-    let oob: Bool
-    let redirect: Bool
-}
-
 struct Catalogue {
     static let registration = 1
     static let bidirectionalRegistration = 2
     static let otpCode = "123456"
-    static let oobPollsNeeded = 2
     static let serviceUser = "ark-svc@sim.example"
     static let serviceApp = "__idaptive_cybr_user_oidc"
     static let tenantId = "SIM1234"
@@ -79,12 +71,6 @@ struct Catalogue {
         RSTSUser(name: "alice", password: "alice-Passw0rd!", displayName: "Alice Able", passwordGrantAllowed: true, mfa: false),
         RSTSUser(name: "bob", password: "bob-Passw0rd!", displayName: "Bob Baker", passwordGrantAllowed: false, mfa: false),
         RSTSUser(name: "carol", password: "carol-Passw0rd!", displayName: "Carol Clark", passwordGrantAllowed: false, mfa: true),
-    ]
-
-    static let identityUsers: [IdentityUser] = [
-        IdentityUser(name: "ark-alice@sim.example", password: "ark-alice-Passw0rd!", oob: false, redirect: false),
-        IdentityUser(name: "ark-oob@sim.example", password: "ark-oob-Passw0rd!", oob: true, redirect: false),
-        IdentityUser(name: "ark-redirect@sim.example", password: "ark-redirect-Passw0rd!", oob: false, redirect: true),
     ]
 
     static func secret(named name: String) -> SeededSecret? { secrets.first { $0.name == name } }

@@ -14,14 +14,6 @@ struct PKCESession {
     var secondaryState: String?
 }
 
-/// One CyberArk Identity StartAuthentication session.
-struct IdentitySession {
-    let user: IdentityUser
-    var passwordDone = false
-    var oobStarted = false
-    var polls = 0
-}
-
 /// The simulator's state and its routes (the `*Routes.swift` files extend it). Every route runs under
 /// one lock: the sim is for tests and demos, not for load.
 final class SimApp: @unchecked Sendable {
@@ -42,8 +34,7 @@ final class SimApp: @unchecked Sendable {
     var userTokens: [String: TokenGrant] = [:]
     var pkce: [String: PKCESession] = [:]
     var authCodes: [String: (challenge: String, user: String)] = [:]
-    var identitySessions: [String: IdentitySession] = [:]
-    var identityRefresh: [String: String] = [:]     // refresh token -> user
+    var identityState = IdentityState()             // CyberArk Identity logins (IdentityState.swift)
     var serviceAccessTokens: [String: Date] = [:]
     var accessRequests = 0
 

@@ -89,8 +89,10 @@ struct StateFiles {
             (u.name, JSON.object([("password", .string(u.password)), ("passwordGrant", .bool(u.passwordGrantAllowed)),
                                   ("mfa", .bool(u.mfa))]))
         }
-        let ident = Catalogue.identityUsers.map { u in
-            (u.name, JSON.object([("password", .string(u.password)), ("oob", .bool(u.oob)), ("redirect", .bool(u.redirect))]))
+        let ident = IdentityCatalogue.users.map { u in
+            (u.name, JSON.object([("password", .string(u.password)), ("oob", .bool(!u.second.isEmpty)), ("redirect", .bool(u.redirect)),
+                                  ("mechanisms", .array(u.second.map { .string($0.name) })), ("newPackage", .bool(u.newPackage)),
+                                  ("idp", u.idp.map { .string($0.rawValue) } ?? .null)]))
         }
         return .object([
             ("pid", .int(Int(getpid()))), ("port", .int(port)), ("identityPort", .int(identityPort)),
@@ -115,7 +117,8 @@ struct StateFiles {
                 ("identity", .object(ident)),
                 ("identityService", .object([("name", .string(Catalogue.serviceUser)), ("app", .string(Catalogue.serviceApp)),
                                              ("secret", .string(app.catalogue.serviceSecret))])),
-                ("oobPolls", .int(Catalogue.oobPollsNeeded)),
+                ("oobPolls", .int(IdentityCatalogue.oobPollsNeeded)),
+                ("securityAnswer", .string(IdentityCatalogue.securityAnswer)),
             ])),
         ])
     }

@@ -195,6 +195,60 @@ final class AskpassToolTests: SSHToolTestCase {
         XCTAssertEqual(unmapped.stderrText, "sg-askpass: no git rule matches https://git.elsewhere.example\n")
     }
 
+    // MARK: issue 13: hostile prompts, dot segments, empty answers
+
+    /// Items 2, 13, 14: a CRLF inside a key path, a git URL with dot segments and a key comment
+    /// holding ANSI escapes are refused with one safe line, nothing on stdout.
+    func testHostilePromptsAreRefusedWithOneEscapedLine() throws {
+        let keyPass = sim.ready.passwords["ssh-rsa-pass-phrase"]!
+        let cfg = try config(ssh: "  keys:\n    - path: \"/home/u/.ssh/id_deploy*\"\n      secret: ssh-rsa-pass-phrase\n")
+        let plain = try askpass(["Enter passphrase for /home/u/.ssh/id_deploy: "], config: cfg, answers: [keyPass])
+        XCTAssertEqual(plain.status, 0, plain.stderrText)
+        XCTAssertEqual(plain.stdoutText, keyPass + "\n")
+        // "\r\n" is one Swift Character: a Character test let this through to the glob.
+        let crlf = try askpass(["Enter passphrase for /home/u/.ssh/id_deploy\r\nevil: "], config: cfg)
+        XCTAssertEqual(crlf.status, 1, crlf.stderrText)
+        XCTAssertEqual(crlf.stdout, Data())
+        XCTAssertEqual(crlf.stderrText, "sg-askpass: prompt not recognised; not answered\n")
+
+        // The sim's rules: /team (svc-git) and /other (svc-other), no host-wide rule.
+        for path in ["team/../other/x.git", "team/%2e%2e/other/x.git", "team/%2E%2E/other/x.git", "team/x%2f..%2f..%2fother/x.git"] {
+            let r = try askpass(["Password for 'https://svc-git@git.sim.example/\(path)': "])
+            XCTAssertEqual(r.status, 1, "\(path): \(r.stderrText)")
+            XCTAssertEqual(r.stdout, Data(), path)
+        }
+
+        let fp = "SHA256:" + String(repeating: "z", count: 43)
+        let ansi = try askpass(["Allow use of key evil\u{1B}[2J\u{1B}]0;title\u{07}?\nKey fingerprint \(fp)."], env: ["SSH_ASKPASS_PROMPT": "confirm"])
+        XCTAssertEqual(ansi.status, 1)
+        XCTAssertEqual(ansi.stdout, Data())
+        XCTAssertFalse(ansi.stderr.contains(0x1B), ansi.stderrText.debugDescription)
+        XCTAssertFalse(ansi.stderr.contains(0x07), ansi.stderrText.debugDescription)
+        XCTAssertEqual(ansi.stderrText, "sg-askpass: use of key evil\\x1B[2J\\x1B]0;title\\x07 (\(fp)) is not approved by any ssh.confirm rule\n")
+
+        // A file name is text from a file system: an error naming it is escaped where SGError renders.
+        let hostileName = tmp.appendingPathComponent("cfg\u{1B}[2J\u{1B}[31m.yaml").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: hostileName, contents: Data("version: 1\n".utf8),
+                                                     attributes: [.posixPermissions: 0o666]))
+        let unsafe = try askpass(["db@db1.corp's password: "], config: hostileName)
+        XCTAssertEqual(unsafe.status, 78, unsafe.stderrText)
+        XCTAssertFalse(unsafe.stderr.contains(0x1B), unsafe.stderrText.debugDescription)
+        XCTAssertTrue(unsafe.stderrText.contains("cfg\\x1B[2J\\x1B[31m.yaml"), unsafe.stderrText)
+    }
+
+    /// Item 9: an empty password from A2A is exit 76 naming the secret; ssh is never sent an empty line.
+    func testAnEmptyPasswordIsExit76NotAnEmptyLine() throws {
+        XCTAssertEqual(try sim.setPassword("rotating-pw", jsonBody: "\"\"", scratch: tmp), 204)
+        defer { _ = try? sim.admin("/admin/rotate", json: ["secret": "rotating-pw"]) }   // the sim is shared by this class
+        let cfg = try config(ssh: "  passwords:\n    - match: \"rotator@*\"\n      secret: rotating-pw\n")
+        let r = try askpass(["rotator@db1.corp's password: "], config: cfg)
+        XCTAssertEqual(r.status, 76, r.stderrText)
+        XCTAssertEqual(r.stdout, Data(), "no empty line for ssh")
+        XCTAssertEqual(r.stderrText.split(separator: "\n").count, 1, r.stderrText)
+        XCTAssertTrue(r.stderrText.contains("'rotating-pw'"), r.stderrText)
+        XCTAssertTrue(r.stderrText.contains("empty"), r.stderrText)
+    }
+
     // MARK: direct prompts
 
     func testPromptKindsAndExitCodes() throws {

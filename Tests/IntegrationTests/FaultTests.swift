@@ -391,6 +391,13 @@ final class FaultTests: HarnessCase {
         let mode = ((try FileManager.default.attributesOfItem(atPath: out)[.posixPermissions]) as? NSNumber)?.intValue ?? 0
         XCTAssertEqual(mode & 0o077, 0, "the key is 0600")
         XCTAssertTrue(FileManager.default.fileExists(atPath: out + ".pub"))
+        // A symlink where FILE.pub goes: refused (exit 74) before either file is written.
+        let k4 = home.appendingPathComponent("k4").path
+        XCTAssertEqual(symlink(home.appendingPathComponent("elsewhere").path, k4 + ".pub"), 0)
+        let refused = try ToolRunner.run(c.path, ["fetch", "ssh-ed25519", "-o", k4],
+                                         environment: ToolRunner.environment(home: home, ["SG_CONFIG": config, "SG_KEYRING": "file"]), timeout: 30)
+        XCTAssertEqual(refused.status, 74, refused.stderrText)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: k4), "no private key without its .pub")
     }
 
     // MARK: load

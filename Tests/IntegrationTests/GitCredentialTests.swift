@@ -38,18 +38,18 @@ final class GitCredentialTests: XCTestCase {
     /// `git config --global` in the test's HOME.
     func gitConfig(_ key: String, _ value: String, add: Bool = false) throws {
         let r = try env.run(["git", "config", "--global"] + (add ? ["--add"] : []) + [key, value])
-        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.status, 0, r.stderrText)
     }
 
-    func git(_ args: [String], in dir: URL? = nil) throws -> RunResult {
+    func git(_ args: [String], in dir: URL? = nil) throws -> ToolRun {
         try env.run(["git"] + args, cwd: dir)
     }
 
-    func helper(_ action: String, _ input: String) throws -> RunResult {
+    func helper(_ action: String, _ input: String) throws -> ToolRun {
         try env.run(["git-credential-sg", action], input: input)
     }
 
-    func credential(_ op: String, _ input: String) throws -> RunResult {
+    func credential(_ op: String, _ input: String) throws -> ToolRun {
         try env.run(["git", "credential", op], input: input)
     }
 
@@ -96,13 +96,13 @@ final class GitCredentialTests: XCTestCase {
 
         let work = env.home.appendingPathComponent("work")
         let clone = try git(["clone", "-q", server.url("team/repo.git"), work.path])
-        XCTAssertEqual(clone.status, 0, clone.stderr)
+        XCTAssertEqual(clone.status, 0, clone.stderrText)
         XCTAssertEqual(try String(contentsOf: work.appendingPathComponent("README"), encoding: .utf8), "seed team/repo.git\n")
         try "change\n".write(to: work.appendingPathComponent("file"), atomically: true, encoding: .utf8)
         XCTAssertEqual(try git(["add", "file"], in: work).status, 0)
         XCTAssertEqual(try git(["-c", "user.name=t", "-c", "user.email=t@example", "commit", "-q", "-m", "c"], in: work).status, 0)
         let push = try git(["push", "-q", "origin", "main"], in: work)
-        XCTAssertEqual(push.status, 0, push.stderr)
+        XCTAssertEqual(push.status, 0, push.stderrText)
 
         let log = try server.log()
         XCTAssertTrue(log.contains { $0.path.hasSuffix("git-receive-pack") && $0.user == "svc-git" && $0.status == 200 }, "\(log)")
@@ -123,9 +123,9 @@ final class GitCredentialTests: XCTestCase {
         // The password rotates; the server now accepts only the new one.
         XCTAssertEqual(try sim.admin("/admin/rotate", json: ["secret": "git-team"]).status, 200)
         let fresh = try env.run(["sg-secret", "-n", "git-team"])
-        XCTAssertEqual(fresh.status, 0, fresh.stderr)
-        XCTAssertNotEqual(fresh.text, password["git-team"])
-        try server.setAccount("team", user: "svc-git", password: fresh.text)
+        XCTAssertEqual(fresh.status, 0, fresh.stderrText)
+        XCTAssertNotEqual(fresh.stdoutText, password["git-team"])
+        try server.setAccount("team", user: "svc-git", password: fresh.stdoutText)
         try sim.post("/admin/reset-log")
 
         try "change\n".write(to: work.appendingPathComponent("file"), atomically: true, encoding: .utf8)
@@ -133,11 +133,11 @@ final class GitCredentialTests: XCTestCase {
         XCTAssertEqual(try git(["-c", "user.name=t", "-c", "user.email=t@example", "commit", "-q", "-m", "c"], in: work).status, 0)
         let first = try git(["push", "-q", "origin", "main"], in: work)
         XCTAssertNotEqual(first.status, 0, "the cached old password must be refused")
-        XCTAssertTrue(first.stderr.contains("Authentication failed"), first.stderr)
+        XCTAssertTrue(first.stderrText.contains("Authentication failed"), first.stderrText)
         XCTAssertEqual(try env.a2aFetches(), 0, "the first push used the cached copy")
 
         let retry = try git(["push", "-q", "origin", "main"], in: work)
-        XCTAssertEqual(retry.status, 0, "git's erase dropped the stale copy, so the retry fetches the new password: \(retry.stderr)")
+        XCTAssertEqual(retry.status, 0, "git's erase dropped the stale copy, so the retry fetches the new password: \(retry.stderrText)")
         XCTAssertEqual(try env.a2aFetches(), 1)
         XCTAssertTrue(try server.log().contains { $0.path.hasSuffix("git-receive-pack") && $0.status == 200 })
     }
@@ -151,22 +151,22 @@ final class GitCredentialTests: XCTestCase {
         try addFallbackHelper(username: "fallback-user", password: "fallback-pass")
 
         let direct = try helper("get", "protocol=http\nhost=127.0.0.1:\(server.port)\n\n")
-        XCTAssertEqual(direct.status, 0, direct.stderr)
+        XCTAssertEqual(direct.status, 0, direct.stderrText)
         XCTAssertEqual(direct.stdout.count, 0, "an unmapped host gets no answer")
-        XCTAssertEqual(direct.stderr, "")
+        XCTAssertEqual(direct.stderrText, "")
 
         // No network and no keyring on this path: neither libcurl, libsecret nor libcrypto is loaded.
         env.extra["LD_DEBUG"] = "files"
         let traced = try helper("get", "protocol=http\nhost=127.0.0.1:\(server.port)\n\n")
         env.extra["LD_DEBUG"] = nil
         XCTAssertEqual(traced.stdout.count, 0)
-        XCTAssertTrue(traced.stderr.contains("calling init"), "LD_DEBUG works here: \(traced.stderr.prefix(200))")
+        XCTAssertTrue(traced.stderrText.contains("calling init"), "LD_DEBUG works here: \(traced.stderrText.prefix(200))")
         for library in ["libcurl", "libsecret", "libcrypto"] {
-            XCTAssertFalse(traced.stderr.contains(library), "\(library) loaded for an unmapped host")
+            XCTAssertFalse(traced.stderrText.contains(library), "\(library) loaded for an unmapped host")
         }
 
         let clone = try git(["clone", "-q", server.url("misc/repo.git"), env.home.appendingPathComponent("w").path])
-        XCTAssertEqual(clone.status, 0, clone.stderr)
+        XCTAssertEqual(clone.status, 0, clone.stderrText)
         XCTAssertTrue(try server.log().contains { $0.user == "fallback-user" && $0.status == 200 })
         XCTAssertEqual(try env.a2aFetches(), 0)
     }
@@ -181,7 +181,7 @@ final class GitCredentialTests: XCTestCase {
         let traced = try helper("store", store)
         env.extra["LD_DEBUG"] = nil
         XCTAssertEqual(traced.status, 0)
-        XCTAssertTrue(traced.stderr.contains("libcrypto.so.3"), "the file keyring loads libcrypto")
+        XCTAssertTrue(traced.stderrText.contains("libcrypto.so.3"), "the file keyring loads libcrypto")
 
         let broken = env.home.appendingPathComponent("broken-lib", isDirectory: true)
         try FileManager.default.createDirectory(at: broken, withIntermediateDirectories: true)
@@ -189,11 +189,11 @@ final class GitCredentialTests: XCTestCase {
         env.extra["LD_LIBRARY_PATH"] = broken.path
         let r = try helper("get", "protocol=https\nhost=example.com\n\n")
         env.extra["LD_LIBRARY_PATH"] = nil
-        XCTAssertEqual(r.status, 69, r.stderr)
+        XCTAssertEqual(r.status, 69, r.stderrText)
         XCTAssertEqual(r.stdout.count, 0)
-        XCTAssertTrue(r.stderr.hasPrefix("sg: cannot load OpenSSL ("), r.stderr)
-        XCTAssertTrue(r.stderr.hasSuffix("); install libssl3\n"), r.stderr)
-        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertTrue(r.stderrText.hasPrefix("sg: cannot load OpenSSL ("), r.stderrText)
+        XCTAssertTrue(r.stderrText.hasSuffix("); install libssl3\n"), r.stderrText)
+        XCTAssertEqual(r.stderrText.split(separator: "\n").count, 1, r.stderrText)
     }
 
     func testUseHttpPathChoosesTheAccountPerRepository() throws {
@@ -207,7 +207,7 @@ final class GitCredentialTests: XCTestCase {
 
         for repo in ["team", "other"] {
             let r = try git(["clone", "-q", server.url("\(repo)/repo.git"), env.home.appendingPathComponent(repo).path])
-            XCTAssertEqual(r.status, 0, "\(repo): \(r.stderr)")
+            XCTAssertEqual(r.status, 0, "\(repo): \(r.stderrText)")
         }
         let ok = try server.log().filter { $0.status == 200 }
         XCTAssertTrue(ok.contains { $0.path.hasPrefix("/team/") && $0.user == "svc-git" })
@@ -216,7 +216,7 @@ final class GitCredentialTests: XCTestCase {
         // Without useHttpPath git sends no path, and path rules do not apply.
         try gitConfig("credential.useHttpPath", "false")
         let fill = try credential("fill", "url=\(server.url("team/repo.git"))\n\n")
-        XCTAssertEqual(attributes(fill.text)["username"], "askpass-username", fill.stderr)
+        XCTAssertEqual(attributes(fill.stdoutText)["username"], "askpass-username", fill.stderrText)
     }
 
     // MARK: the protocol, fed directly and through git credential
@@ -228,30 +228,30 @@ final class GitCredentialTests: XCTestCase {
 
         // No blank line at the end (EOF ends the request).
         var r = try helper("get", "protocol=http\nhost=\(host)")
-        XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(r.text, expected)
+        XCTAssertEqual(r.status, 0, r.stderrText)
+        XCTAssertEqual(r.stdoutText, expected)
         // CRLF line ends, as strbuf_getline accepts them.
         r = try helper("get", "protocol=http\r\nhost=\(host)\r\n\r\n")
-        XCTAssertEqual(r.text, expected, r.stderr)
+        XCTAssertEqual(r.stdoutText, expected, r.stderrText)
         // Unknown attributes are ignored and never sent back.
         r = try helper("get", "capability[]=authtype\nprotocol=http\nwwwauth[]=Basic realm=\"x\"\nfuture_key=1\nhost=\(host)\nstate[]=x\n\n")
-        XCTAssertEqual(r.text, expected, r.stderr)
+        XCTAssertEqual(r.stdoutText, expected, r.stderrText)
         // url= form (and it wipes what came before it, as in git).
         r = try helper("get", "host=elsewhere.example\nurl=http://svc-git@\(host)/team/repo.git\n\n")
-        XCTAssertEqual(r.text, expected, r.stderr)
+        XCTAssertEqual(r.stdoutText, expected, r.stderrText)
         // Attributes after the blank line are not part of the request.
         r = try helper("get", "protocol=http\n\nhost=\(host)\n")
         XCTAssertEqual(r.stdout.count, 0)
         // A huge (but legal) value is fine; a line longer than git allows is refused.
         r = try helper("get", "protocol=http\nhost=\(host)\nwwwauth[]=\(String(repeating: "a", count: 60000))\n\n")
-        XCTAssertEqual(r.text, expected, r.stderr)
+        XCTAssertEqual(r.stdoutText, expected, r.stderrText)
         r = try helper("get", "protocol=http\nhost=\(host)\nwwwauth[]=\(String(repeating: "a", count: 70000))\n\n")
         XCTAssertEqual(r.status, 65)
         XCTAssertEqual(r.stdout.count, 0)
-        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertEqual(r.stderrText.split(separator: "\n").count, 1, r.stderrText)
         // Empty input: nothing to answer.
         r = try helper("get", "")
-        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.status, 0, r.stderrText)
         XCTAssertEqual(r.stdout.count, 0)
         // A line without '=' is malformed.
         r = try helper("get", "protocol=http\ngarbage\nhost=\(host)\n\n")
@@ -264,7 +264,7 @@ final class GitCredentialTests: XCTestCase {
         // store never writes anywhere (and never contacts the appliance).
         try sim.post("/admin/reset-log")
         r = try helper("store", "protocol=http\nhost=\(host)\nusername=svc-git\npassword=other\n\n")
-        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.status, 0, r.stderrText)
         XCTAssertEqual(r.stdout.count, 0)
         XCTAssertEqual(try sim.log().count, 0)
         // No operation at all is a usage error.
@@ -274,12 +274,12 @@ final class GitCredentialTests: XCTestCase {
         // The same through git credential fill/approve/reject.
         try useHelper()
         let fill = try credential("fill", "url=\(server.url("team/repo.git"))\n\n")
-        XCTAssertEqual(fill.status, 0, fill.stderr)
-        XCTAssertEqual(fill.text, "protocol=http\nhost=\(host)\n" + expected)
-        XCTAssertEqual(fill.stderr, "", "no prompt was needed")
+        XCTAssertEqual(fill.status, 0, fill.stderrText)
+        XCTAssertEqual(fill.stdoutText, "protocol=http\nhost=\(host)\n" + expected)
+        XCTAssertEqual(fill.stderrText, "", "no prompt was needed")
         XCTAssertEqual(try credential("approve", "protocol=http\nhost=\(host)\nusername=svc-git\npassword=x\n\n").status, 0)
         XCTAssertEqual(try credential("reject", "protocol=http\nhost=\(host)\nusername=svc-git\npassword=x\n\n").status, 0)
-        XCTAssertEqual(try credential("fill", "protocol=http\nhost=\(host)\n\n").text, "protocol=http\nhost=\(host)\n" + expected)
+        XCTAssertEqual(try credential("fill", "protocol=http\nhost=\(host)\n\n").stdoutText, "protocol=http\nhost=\(host)\n" + expected)
     }
 
     func testValuesWithLineBreaksAreRefused() throws {
@@ -293,16 +293,16 @@ final class GitCredentialTests: XCTestCase {
                                "--cert", sim.ready.clientCert, "--key", sim.ready.clientKey, "-H", "@\(keyFile.path)",
                                "-H", "Content-Type: application/json", "-X", "PUT", "--data-binary", "@\(body.path)",
                                "\(sim.ready.baseURL)/service/a2a/v4/Credentials/Password"])
-        XCTAssertEqual(put.text, "204", put.stderr)
+        XCTAssertEqual(put.stdoutText, "204", put.stderrText)
 
         try env.writeConfig(git: "  rules:\n" + rule(secret: "rotating-pw"))
         let host = "127.0.0.1:\(server.port)"
         let r = try helper("get", "protocol=http\nhost=\(host)\n\n")
         XCTAssertEqual(r.status, 65)
         XCTAssertEqual(r.stdout.count, 0)
-        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1)
-        XCTAssertTrue(r.stderr.contains("line break"), r.stderr)
-        XCTAssertFalse(r.stderr.contains("evil"), "the value never appears in messages")
+        XCTAssertEqual(r.stderrText.split(separator: "\n").count, 1)
+        XCTAssertTrue(r.stderrText.contains("line break"), r.stderrText)
+        XCTAssertFalse(r.stderrText.contains("evil"), "the value never appears in messages")
         // Not cached either: a second get fetches again and refuses again.
         try sim.post("/admin/reset-log")
         XCTAssertEqual(try helper("get", "protocol=http\nhost=\(host)\n\n").status, 65)
@@ -312,8 +312,8 @@ final class GitCredentialTests: XCTestCase {
         try useHelper()
         try addFallbackHelper(username: "u2", password: "p2")
         let fill = try credential("fill", "protocol=http\nhost=\(host)\n\n")
-        XCTAssertEqual(attributes(fill.text)["username"], "u2", fill.text)
-        XCTAssertFalse(fill.text.contains("attacker"))
+        XCTAssertEqual(attributes(fill.stdoutText)["username"], "u2", fill.stdoutText)
+        XCTAssertFalse(fill.stdoutText.contains("attacker"))
     }
 
     func testCacheTTLZeroFetchesEveryTimeAndPositiveTTLFetchesOnce() throws {
@@ -323,9 +323,9 @@ final class GitCredentialTests: XCTestCase {
         try sim.post("/admin/reset-log")
         for _ in 0..<2 {
             let r = try helper("get", "protocol=https\nhost=ttl0.sim.example\n\n")
-            XCTAssertEqual(r.status, 0, r.stderr)
-            XCTAssertEqual(attributes(r.text)["password"], password["git-team"])
-            XCTAssertNil(attributes(r.text)["password_expiry_utc"], "no cached copy, no expiry")
+            XCTAssertEqual(r.status, 0, r.stderrText)
+            XCTAssertEqual(attributes(r.stdoutText)["password"], password["git-team"])
+            XCTAssertNil(attributes(r.stdoutText)["password_expiry_utc"], "no cached copy, no expiry")
         }
         XCTAssertEqual(try env.a2aFetches(), 2)
 
@@ -333,8 +333,8 @@ final class GitCredentialTests: XCTestCase {
         var expiries: [String] = []
         for _ in 0..<3 {
             let r = try helper("get", "protocol=https\nhost=ttl300.sim.example\n\n")
-            XCTAssertEqual(r.status, 0, r.stderr)
-            let a = attributes(r.text)
+            XCTAssertEqual(r.status, 0, r.stderrText)
+            let a = attributes(r.stdoutText)
             XCTAssertEqual(a["username"], "svc-other")
             XCTAssertEqual(a["password"], password["git-other"])
             expiries.append(try XCTUnwrap(a["password_expiry_utc"]))
@@ -346,7 +346,7 @@ final class GitCredentialTests: XCTestCase {
 
         // erase for a mapped host drops the cached copy (the password may have rotated)...
         let erase = try helper("erase", "protocol=https\nhost=ttl300.sim.example\nusername=svc-other\npassword=\(password["git-other"]!)\n\n")
-        XCTAssertEqual(erase.status, 0, erase.stderr)
+        XCTAssertEqual(erase.status, 0, erase.stderrText)
         XCTAssertEqual(try helper("get", "protocol=https\nhost=ttl300.sim.example\n\n").status, 0)
         XCTAssertEqual(try env.a2aFetches(), 2)
         // ...but a rejected password that differs from the cached copy leaves the newer copy alone.
@@ -360,32 +360,178 @@ final class GitCredentialTests: XCTestCase {
     }
 
     func testGitConfigSgSecretNamesASecretPerURL() throws {
-        try env.writeConfig(git: "  rules:\n" + rule(secret: "git-team", url: "https://mapped.sim.example"))
+        // git-other may be chosen by git's config for byconfig.sim.example only (its git-urls).
+        try env.writeConfig(git: "  rules:\n" + rule(secret: "git-team", url: "https://mapped.sim.example")) {
+            $0.replacingOccurrences(of: "  git-other:\n", with: "  git-other:\n    git-urls: [\"https://byconfig.sim.example\"]\n")
+        }
         try useHelper()
         // Without the setting the host is unmapped (and the probe need not run git at all).
         var fill = try credential("fill", "protocol=https\nhost=byconfig.sim.example\n\n")
-        XCTAssertTrue(fill.stderr.contains("askpass: Username"), fill.stderr)
+        XCTAssertTrue(fill.stderrText.contains("askpass: Username"), fill.stderrText)
         try gitConfig("credential.https://byconfig.sim.example.sgSecret", "git-other")
         fill = try credential("fill", "protocol=https\nhost=byconfig.sim.example\n\n")
-        XCTAssertEqual(fill.stderr, "")
-        XCTAssertEqual(attributes(fill.text)["username"], "svc-other")
-        XCTAssertEqual(attributes(fill.text)["password"], password["git-other"])
+        XCTAssertEqual(fill.stderrText, "")
+        XCTAssertEqual(attributes(fill.stdoutText)["username"], "svc-other")
+        XCTAssertEqual(attributes(fill.stdoutText)["password"], password["git-other"])
         // git's urlmatch rules apply: another host is not covered.
         fill = try credential("fill", "protocol=https\nhost=byconfig.sim.example.evil\n\n")
-        XCTAssertTrue(fill.stderr.contains("askpass: Username"), fill.stderr)
+        XCTAssertTrue(fill.stderrText.contains("askpass: Username"), fill.stderrText)
         // Plain http is never opened by a git setting alone (only a rule with allow-http does that).
         try gitConfig("credential.http://byconfig.sim.example.sgSecret", "git-other")
         fill = try credential("fill", "protocol=http\nhost=byconfig.sim.example\n\n")
-        XCTAssertTrue(fill.stderr.contains("askpass: Username"), fill.stderr)
+        XCTAssertTrue(fill.stderrText.contains("askpass: Username"), fill.stderrText)
         // A rule wins over the git setting.
         try gitConfig("credential.https://mapped.sim.example.sgSecret", "git-other")
         fill = try credential("fill", "protocol=https\nhost=mapped.sim.example\n\n")
-        XCTAssertEqual(attributes(fill.text)["username"], "svc-git")
+        XCTAssertEqual(attributes(fill.stdoutText)["username"], "svc-git")
         // An unknown name is an error on stderr, and git goes on to prompt.
         try gitConfig("credential.https://bad.sim.example.sgSecret", "no-such-secret")
         let r = try helper("get", "protocol=https\nhost=bad.sim.example\n\n")
         XCTAssertEqual(r.status, 67)
         XCTAssertEqual(r.stdout.count, 0)
+    }
+
+    // MARK: issue 13
+
+    /// Item 2: `team/%2e%2e/other` is `other` on the server; it must never get team's password.
+    func testDotSegmentsInThePathNeverGetAPathRulesPassword() throws {
+        try server.createRepository("team/repo.git")
+        try server.createRepository("other/repo.git")
+        try server.setAccount("team", user: "svc-git", password: try XCTUnwrap(password["git-team"]))
+        try server.setAccount("other", user: "svc-other", password: try XCTUnwrap(password["git-other"]))
+        try env.writeConfig(git: "  rules:\n" + rule("/team", secret: "git-team", username: "svc-git"))
+        try useHelper()
+        try gitConfig("credential.useHttpPath", "true")
+
+        // Real git: it collapses a literal "/../" itself but passes the encoded form on.
+        for path in ["team/%2e%2e/other/repo.git", "team/%2E%2E/other/repo.git", "team/%2e%2E/other/repo.git"] {
+            server.resetLog()
+            let r = try git(["ls-remote", server.url(path)])
+            XCTAssertTrue(r.stderrText.contains("askpass: Username"), "sg gave no answer, so git prompted: \(r.stderrText)")
+            let log = try server.log()
+            XCTAssertFalse(log.contains { $0.user == "svc-git" }, "team's password was sent for \(path): \(log)")
+        }
+        // The helper directly, raw and encoded, with and without a user.
+        let host = "127.0.0.1:\(server.port)"
+        for path in ["team/../other/repo.git", "team/%2e%2e/other/repo.git", "team/%2E%2E/other/repo.git", "team/./repo.git",
+                     "team%2f..%2fother/repo.git", "team/x%2F..%2F..%2Fother/repo.git"] {
+            for user in ["", "username=svc-git\n"] {
+                let r = try helper("get", "protocol=http\nhost=\(host)\npath=\(path)\n\(user)\n")
+                XCTAssertEqual(r.status, 0, r.stderrText)
+                XCTAssertEqual(r.stdout.count, 0, "\(path): \(r.stdoutText)")
+            }
+        }
+        // The plain path still gets the password.
+        server.resetLog()
+        let ok = try git(["ls-remote", server.url("team/repo.git")])
+        XCTAssertEqual(ok.status, 0, ok.stderrText)
+        XCTAssertTrue(try server.log().contains { $0.user == "svc-git" && $0.status == 200 })
+    }
+
+    /// Item 3: a repository's .git/config (or GIT_CONFIG_*) can choose only a secret sg's config
+    /// gives to git for that URL.
+    func testARepositorysSgSecretCannotSendAnySecretAnywhere() throws {
+        try env.writeConfig(git: "  rules:\n" + rule(secret: "git-team", url: "https://mapped.sim.example"))
+        try useHelper()
+        let repo = env.home.appendingPathComponent("cloned")
+        XCTAssertEqual(try git(["init", "-q", repo.path]).status, 0)
+        for name in ["demo-db", "git-team", "git-other"] {
+            XCTAssertEqual(try git(["config", "credential.https://evil.example.sgSecret", name], in: repo).status, 0)
+            try sim.post("/admin/reset-log")
+            let fill = try env.run(["git", "credential", "fill"], input: "protocol=https\nhost=evil.example\n\n", cwd: repo)
+            XCTAssertTrue(fill.stderrText.contains("askpass: Username"), "\(name): \(fill.stderrText)")
+            XCTAssertTrue(fill.stderrText.contains("git-credential-sg: warning: git config's credential.sgSecret"), fill.stderrText)
+            XCTAssertFalse(fill.stdoutText.contains(password[name] ?? "\u{0}"), "\(name) was handed to evil.example")
+            XCTAssertEqual(try env.a2aFetches(), 0, name)
+        }
+        // The same through GIT_CONFIG_* in the environment.
+        env.extra["GIT_CONFIG_COUNT"] = "1"
+        env.extra["GIT_CONFIG_KEY_0"] = "credential.https://evil.example.sgSecret"
+        env.extra["GIT_CONFIG_VALUE_0"] = "git-team"
+        let r = try helper("get", "protocol=https\nhost=evil.example\n\n")
+        XCTAssertEqual(r.status, 0, r.stderrText)
+        XCTAssertEqual(r.stdout.count, 0)
+        // ...while the rule's own host still answers, whatever git's config says.
+        env.extra["GIT_CONFIG_KEY_0"] = "credential.https://mapped.sim.example.sgSecret"
+        env.extra["GIT_CONFIG_VALUE_0"] = "demo-db"
+        let mapped = try helper("get", "protocol=https\nhost=mapped.sim.example\n\n")
+        XCTAssertEqual(attributes(mapped.stdoutText)["password"], password["git-team"], mapped.stderrText)
+    }
+
+    /// Item 9: an empty password from A2A is exit 76 naming the secret, and nothing is cached.
+    func testAnEmptyPasswordIsExit76AndNeverCached() throws {
+        XCTAssertEqual(try sim.setPassword("rotating-pw", jsonBody: "\"\"", scratch: env.home), 204)
+        try env.writeConfig(git: "  rules:\n" + rule(secret: "rotating-pw", ttl: 300, url: "https://rot.sim.example"))
+        try sim.post("/admin/reset-log")
+        for _ in 0..<2 {
+            let r = try helper("get", "protocol=https\nhost=rot.sim.example\n\n")
+            XCTAssertEqual(r.status, 76, r.stderrText)
+            XCTAssertEqual(r.stdout.count, 0, "never password=")
+            XCTAssertEqual(r.stderrText.split(separator: "\n").count, 1, r.stderrText)
+            XCTAssertTrue(r.stderrText.contains("'rotating-pw'"), r.stderrText)
+        }
+        XCTAssertEqual(try env.a2aFetches(), 2, "nothing was cached")
+    }
+
+    /// Items 10 and 11, on both keyring backends: every attribute sg keeps comes back
+    /// (password, password_expiry_utc, oauth_refresh_token), and erase without a path erases
+    /// the credentials stored with one.
+    func testStoredAttributesAndEraseOnBothKeyringBackends() throws {
+        try env.writeConfig(git: "  store-unmapped: true\n")
+        let session = try SecretServiceSession.start(.unlocked)
+        defer { session.stop() }
+        env.extra["DBUS_SESSION_BUS_ADDRESS"] = session.address
+        for backend in ["file", "secret-service"] {
+            env.extra["SG_KEYRING"] = backend
+            let host = "\(backend).tld"
+            let full = "username=u\npassword=pass word\npassword_expiry_utc=9999999999\noauth_refresh_token=refresh-xyzzy\n"
+            XCTAssertEqual(try helper("store", "protocol=https\nhost=\(host)\n\(full)\n").status, 0)
+            let got = try helper("get", "protocol=https\nhost=\(host)\n\n")
+            XCTAssertEqual(got.stdoutText, full, "\(backend): \(got.stderrText)")
+            XCTAssertEqual(try helper("get", "protocol=https\nhost=\(host)\nusername=u\n\n").stdoutText, full, backend)
+            // A url= password holding LF or NUL (percent-encoded) is refused, never split into attributes.
+            for bad in ["p%0Aoauth", "p%00x"] {
+                let r = try helper("store", "url=https://lf:\(bad)@lf-\(host)/\n\n")
+                XCTAssertEqual(r.status, 65, "\(backend) \(bad): \(r.stderrText)")
+                XCTAssertEqual(try helper("get", "protocol=https\nhost=lf-\(host)\n\n").stdout.count, 0, "\(backend) \(bad)")
+            }
+
+            // erase without a path: a missing attribute matches any value (git-credential-store).
+            for path in ["foo.git", "team/bar.git"] {
+                XCTAssertEqual(try helper("store", "protocol=https\nhost=\(host)\npath=\(path)\nusername=p\npassword=pw\n\n").status, 0)
+            }
+            XCTAssertEqual(try helper("store", "protocol=https\nhost=other-\(host)\npath=foo.git\nusername=p\npassword=pw\n\n").status, 0)
+            XCTAssertEqual(try helper("get", "protocol=https\nhost=\(host)\npath=foo.git\n\n").stdoutText, "username=p\npassword=pw\n", backend)
+            XCTAssertEqual(try helper("erase", "protocol=https\nhost=\(host)\n\n").status, 0)
+            for path in ["foo.git", "team/bar.git"] {
+                let r = try helper("get", "protocol=https\nhost=\(host)\npath=\(path)\n\n")
+                XCTAssertEqual(r.stdout.count, 0, "\(backend) \(path): \(r.stdoutText)")
+            }
+            XCTAssertEqual(try helper("get", "protocol=https\nhost=\(host)\n\n").stdout.count, 0, backend)
+            XCTAssertEqual(try helper("get", "protocol=https\nhost=other-\(host)\npath=foo.git\n\n").stdoutText, "username=p\npassword=pw\n",
+                           "another host is untouched (\(backend))")
+            // With a path, erase stays on that path.
+            XCTAssertEqual(try helper("store", "protocol=https\nhost=\(host)\npath=a.git\nusername=p\npassword=pw\n\n").status, 0)
+            XCTAssertEqual(try helper("store", "protocol=https\nhost=\(host)\npath=b.git\nusername=p\npassword=pw\n\n").status, 0)
+            XCTAssertEqual(try helper("erase", "protocol=https\nhost=\(host)\npath=a.git\n\n").status, 0)
+            XCTAssertEqual(try helper("get", "protocol=https\nhost=\(host)\npath=a.git\n\n").stdout.count, 0)
+            XCTAssertEqual(try helper("get", "protocol=https\nhost=\(host)\npath=b.git\n\n").stdoutText, "username=p\npassword=pw\n", backend)
+        }
+    }
+
+    /// A `password_expiry_utc` beyond Int64 as a Double (Int64.max) once killed `store` and `get`
+    /// (a Double → Int64 conversion trapped). git reads such a value as "never expires"; so does sg.
+    func testExpiryBeyondAnyDateIsStoredWithoutExpiryNotACrash() throws {
+        try env.writeConfig(git: "  store-unmapped: true\n")
+        env.extra["SG_KEYRING"] = "file"
+        for (i, expiry) in ["9223372036854775807", "99999999999999999999", "253402300800"].enumerated() {
+            let host = "expiry\(i).tld"
+            let stored = try helper("store", "protocol=https\nhost=\(host)\nusername=u\npassword=pw\npassword_expiry_utc=\(expiry)\n\n")
+            XCTAssertEqual(stored.status, 0, "\(expiry): \(stored.stderrText)")
+            let got = try helper("get", "protocol=https\nhost=\(host)\n\n")
+            XCTAssertEqual(got.status, 0, "\(expiry): \(got.stderrText)")
+            XCTAssertEqual(got.stdoutText, "username=u\npassword=pw\n", expiry)
+        }
     }
 
     // MARK: git.store-unmapped: git's t/lib-credential.sh helper_test, ported
@@ -394,10 +540,10 @@ final class GitCredentialTests: XCTestCase {
     func check(_ op: String, _ input: String, _ expectedOut: String, prompts: [String] = [], config: [String] = [],
                file: StaticString = #filePath, line: UInt = #line) throws {
         let r = try env.run(["git"] + config.flatMap { ["-c", $0] } + ["credential", op], input: input)
-        XCTAssertEqual(r.status, 0, r.stderr, file: file, line: line)
-        XCTAssertEqual(r.text, expectedOut, file: file, line: line)
-        let asked = r.stderr.split(separator: "\n").map(String.init).filter { $0.hasPrefix("askpass: ") }
-        XCTAssertEqual(asked, prompts.map { "askpass: " + $0 }, r.stderr, file: file, line: line)
+        XCTAssertEqual(r.status, 0, r.stderrText, file: file, line: line)
+        XCTAssertEqual(r.stdoutText, expectedOut, file: file, line: line)
+        let asked = r.stderrText.split(separator: "\n").map(String.init).filter { $0.hasPrefix("askpass: ") }
+        XCTAssertEqual(asked, prompts.map { "askpass: " + $0 }, r.stderrText, file: file, line: line)
     }
 
     func testStoreUnmappedBehavesLikeAStorageHelper() throws {
@@ -486,12 +632,12 @@ final class GitCredentialTests: XCTestCase {
         // password_expiry_utc (git 2.39 drops it, so this part feeds the helper directly).
         XCTAssertEqual(try helper("store", "protocol=https\nhost=expiry.tld\nusername=user-expiry\npassword=pass\npassword_expiry_utc=9999999999\n\n").status, 0)
         let got = try helper("get", "protocol=https\nhost=expiry.tld\n\n")
-        XCTAssertEqual(got.text, "username=user-expiry\npassword=pass\npassword_expiry_utc=9999999999\n")
+        XCTAssertEqual(got.stdoutText, "username=user-expiry\npassword=pass\npassword_expiry_utc=9999999999\n")
         XCTAssertEqual(try helper("store", "protocol=https\nhost=expired.tld\nusername=u\npassword=pass\npassword_expiry_utc=1000\n\n").status, 0)
         XCTAssertEqual(try helper("get", "protocol=https\nhost=expired.tld\n\n").stdout.count, 0, "an expired credential is not kept")
         // oauth_refresh_token comes back too.
         XCTAssertEqual(try helper("store", "protocol=https\nhost=oauth.tld\nusername=user4\npassword=pass\noauth_refresh_token=xyzzy\n\n").status, 0)
-        XCTAssertEqual(try helper("get", "protocol=https\nhost=oauth.tld\n\n").text, "username=user4\npassword=pass\noauth_refresh_token=xyzzy\n")
+        XCTAssertEqual(try helper("get", "protocol=https\nhost=oauth.tld\n\n").stdoutText, "username=user4\npassword=pass\noauth_refresh_token=xyzzy\n")
         // An empty pattern erases nothing.
         XCTAssertEqual(try helper("erase", "\n").status, 0)
         XCTAssertEqual(try helper("get", "protocol=https\nhost=oauth.tld\n\n").stdout.count > 0, true)
@@ -525,25 +671,25 @@ final class GitCredentialTests: XCTestCase {
         try sim.post("/admin/reset-log")
         for _ in 0..<2 {
             let r = try helper("get", "protocol=https\nhost=cached.sim.example\n\n")
-            XCTAssertEqual(r.status, 0, r.stderr)
-            XCTAssertEqual(attributes(r.text)["password"], password["git-team"])
+            XCTAssertEqual(r.status, 0, r.stderrText)
+            XCTAssertEqual(attributes(r.stdoutText)["password"], password["git-team"])
         }
         XCTAssertEqual(try env.a2aFetches(), 1, "the second get was served from the Secret Service")
         // A cached answer is read over libdbus: auto-selection, lookup and all, libsecret is not loaded.
         env.extra["LD_DEBUG"] = "files"
         let traced = try helper("get", "protocol=https\nhost=cached.sim.example\n\n")
         env.extra["LD_DEBUG"] = nil
-        XCTAssertEqual(attributes(traced.text)["password"], password["git-team"])
-        XCTAssertTrue(traced.stderr.contains("libdbus-1.so.3"), "read over libdbus")
+        XCTAssertEqual(attributes(traced.stdoutText)["password"], password["git-team"])
+        XCTAssertTrue(traced.stderrText.contains("libdbus-1.so.3"), "read over libdbus")
         for library in ["libsecret", "libcurl", "libcrypto"] {
-            XCTAssertFalse(traced.stderr.contains(library), "\(library) loaded for a cached answer")
+            XCTAssertFalse(traced.stderrText.contains(library), "\(library) loaded for a cached answer")
         }
         XCTAssertEqual(try items(session, "session").count, 1, "the cached copy is in the in-memory session collection")
         XCTAssertEqual(try items(session, "login").count, 0, "never in the login keyring")
 
         XCTAssertEqual(try helper("store", "protocol=https\nhost=example.com\nusername=u\npassword=p\n\n").status, 0)
         XCTAssertEqual(try items(session, "login").count, 1, "store-unmapped keeps credentials in the login keyring")
-        XCTAssertEqual(try helper("get", "protocol=https\nhost=example.com\n\n").text, "username=u\npassword=p\n")
+        XCTAssertEqual(try helper("get", "protocol=https\nhost=example.com\n\n").stdoutText, "username=u\npassword=p\n")
         let lookup = try session.run(["secret-tool", "lookup", "service", "git:https://example.com/", "username", "u"])
         XCTAssertTrue(lookup.stdout.hasSuffix("\np"), "libsecret tools see it: \(lookup.stdout)")
 

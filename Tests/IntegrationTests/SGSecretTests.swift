@@ -17,7 +17,7 @@ final class SGSecretTests: XCTestCase {
         env = nil
     }
 
-    func secret(_ args: String...) throws -> RunResult {
+    func secret(_ args: String...) throws -> ToolRun {
         try env.run(["sg-secret"] + args)
     }
 
@@ -29,51 +29,51 @@ final class SGSecretTests: XCTestCase {
         }
         env.extra["LD_LIBRARY_PATH"] = broken.path
         let r = try secret("sg:demo-db")
-        XCTAssertEqual(r.status, 69, r.stderr)
+        XCTAssertEqual(r.status, 69, r.stderrText)
         XCTAssertEqual(r.stdout.count, 0)
-        XCTAssertTrue(r.stderr.hasPrefix("sg-secret: service unavailable: cannot load libcurl.so.4 ("), r.stderr)
-        XCTAssertTrue(r.stderr.hasSuffix("); install libcurl4\n"), r.stderr)
+        XCTAssertTrue(r.stderrText.hasPrefix("sg-secret: service unavailable: cannot load libcurl.so.4 ("), r.stderrText)
+        XCTAssertTrue(r.stderrText.hasSuffix("); install libcurl4\n"), r.stderrText)
     }
 
     func testEverySeededPasswordIsPrintedByteExact() throws {
         XCTAssertGreaterThan(sim.ready.passwords.count, 5)
         for (name, value) in sim.ready.passwords {
             let r = try secret(name)
-            XCTAssertEqual(r.status, 0, "\(name): \(r.stderr)")
+            XCTAssertEqual(r.status, 0, "\(name): \(r.stderrText)")
             XCTAssertEqual(r.stdout, Data((value + "\n").utf8), name)
             let n = try secret("-n", "sg:\(name)")
             XCTAssertEqual(n.stdout, Data(value.utf8), "\(name) with -n")
         }
         XCTAssertEqual(try secret("-n", "big-pw").stdout.count, 4096)
-        XCTAssertEqual(try secret("-n", "unicode-pw").text, "pässwörd-秘密-🔑")
-        XCTAssertEqual(try secret("-n", "quote-pw").text, "q\"u'o\\te$HOME `x` $(id)")
+        XCTAssertEqual(try secret("-n", "unicode-pw").stdoutText, "pässwörd-秘密-🔑")
+        XCTAssertEqual(try secret("-n", "quote-pw").stdoutText, "q\"u'o\\te$HOME `x` $(id)")
     }
 
     func testAPIKeySecretFieldsAndWholeJSON() throws {
         let whole = try secret("-n", "sg:api-ci#json")
-        XCTAssertEqual(whole.status, 0, whole.stderr)
+        XCTAssertEqual(whole.status, 0, whole.stderrText)
         let entries = try XCTUnwrap(try JSONSerialization.jsonObject(with: whole.stdout) as? [[String: Any]])
         XCTAssertEqual(entries.count, 2)
         let first = entries[0]
         let clientSecret = try XCTUnwrap(first["ClientSecret"] as? String)
-        XCTAssertEqual(try secret("-n", "sg:api-ci#ClientSecret").text, clientSecret)
-        XCTAssertEqual(try secret("-n", "sg:api-ci").text, clientSecret, "config's field: ClientSecret")
-        XCTAssertEqual(try secret("-n", "sg:api-ci#ClientId").text, first["ClientId"] as? String)
+        XCTAssertEqual(try secret("-n", "sg:api-ci#ClientSecret").stdoutText, clientSecret)
+        XCTAssertEqual(try secret("-n", "sg:api-ci").stdoutText, clientSecret, "config's field: ClientSecret")
+        XCTAssertEqual(try secret("-n", "sg:api-ci#ClientId").stdoutText, first["ClientId"] as? String)
         XCTAssertEqual(first["ClientId"] as? String, "ci-client-1")
         let missing = try secret("sg:api-ci#NoSuchField")
         XCTAssertEqual(missing.status, 67)
         XCTAssertEqual(missing.stdout.count, 0)
-        XCTAssertFalse(missing.stderr.contains(clientSecret))
+        XCTAssertFalse(missing.stderrText.contains(clientSecret))
     }
 
     func testUnknownSecretAndBadReferencesExit67() throws {
         for args in [["sg:no-such-secret"], ["no-such-secret"], ["sg:"], ["sg:bad name"], ["sg:demo-db#"], ["sg:demo-db#Field"],
                      ["sg:-leading-dash"]] {
             let r = try env.run(["sg-secret"] + args)
-            XCTAssertEqual(r.status, 67, "\(args): \(r.stderr)")
+            XCTAssertEqual(r.status, 67, "\(args): \(r.stderrText)")
             XCTAssertEqual(r.stdout.count, 0, "\(args)")
-            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "\(args): one line: \(r.stderr)")
-            XCTAssertTrue(r.stderr.hasPrefix("sg-secret: "), r.stderr)
+            XCTAssertEqual(r.stderrText.split(separator: "\n").count, 1, "\(args): one line: \(r.stderrText)")
+            XCTAssertTrue(r.stderrText.hasPrefix("sg-secret: "), r.stderrText)
         }
     }
 
@@ -92,22 +92,22 @@ final class SGSecretTests: XCTestCase {
             $0.replacingOccurrences(of: "127.0.0.1:\(self.sim.ready.port)", with: "127.0.0.1:\(closed)")
         }
         let r = try secret("demo-db")
-        XCTAssertEqual(r.status, 69, r.stderr)
+        XCTAssertEqual(r.status, 69, r.stderrText)
         XCTAssertEqual(r.stdout.count, 0)
 
         // A2A switched off on the appliance is "unavailable" too.
         try env.writeConfig(git: "  rules: []")
         XCTAssertEqual(try sim.admin("/admin/a2a", json: ["enabled": false]).status, 200)
         let off = try secret("demo-db")
-        XCTAssertEqual(off.status, 69, off.stderr)
+        XCTAssertEqual(off.status, 69, off.stderrText)
         XCTAssertEqual(off.stdout.count, 0)
     }
 
     func testSummonStreamModeAnswersBase64LinesInOrder() throws {
         let names = ["demo-db", "unicode-pw", "big-pw", "demo-db", "quote-pw"]
         let r = try env.run(["sg-secret"], input: names.joined(separator: "\n") + "\n")
-        XCTAssertEqual(r.status, 0, r.stderr)
-        let lines = r.text.split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertEqual(r.status, 0, r.stderrText)
+        let lines = r.stdoutText.split(separator: "\n", omittingEmptySubsequences: false)
         XCTAssertEqual(lines.count, names.count + 1)
         XCTAssertEqual(lines.last, "")
         for (name, line) in zip(names, lines) {
@@ -118,7 +118,7 @@ final class SGSecretTests: XCTestCase {
         let bad = try env.run(["sg-secret"], input: "demo-db\nno-such-secret\n")
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertEqual(bad.stdout.count, 0)
-        XCTAssertTrue(bad.stderr.contains("no-such-secret"), bad.stderr)
+        XCTAssertTrue(bad.stderrText.contains("no-such-secret"), bad.stderrText)
     }
 
     /// summon's provider contract (summon is not installable here): `provider ID` prints the
@@ -126,13 +126,13 @@ final class SGSecretTests: XCTestCase {
     func testSummonProviderContract() throws {
         let ok = try env.run(["sg-secret", "demo-db"])
         XCTAssertEqual(ok.status, 0)
-        XCTAssertEqual(ok.text.trimmingCharacters(in: .newlines), sim.ready.passwords["demo-db"])
-        XCTAssertEqual(ok.stderr, "")
+        XCTAssertEqual(ok.stdoutText.trimmingCharacters(in: .newlines), sim.ready.passwords["demo-db"])
+        XCTAssertEqual(ok.stderrText, "")
         let fail = try env.run(["sg-secret", "missing"])
         XCTAssertNotEqual(fail.status, 0)
         XCTAssertEqual(fail.stdout.count, 0)
-        XCTAssertFalse(fail.stderr.isEmpty)
+        XCTAssertFalse(fail.stderrText.isEmpty)
         // The value never reaches argv of anything: sg-secret takes only the id.
-        XCTAssertFalse(ok.stderr.contains(sim.ready.passwords["demo-db"]!))
+        XCTAssertFalse(ok.stderrText.contains(sim.ready.passwords["demo-db"]!))
     }
 }

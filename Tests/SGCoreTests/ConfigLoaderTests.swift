@@ -188,6 +188,113 @@ final class ConfigLoaderTests: XCTestCase {
             XCTAssertEqual((e as? SGError)?.exitCode, .config)
         }
     }
+
+    // MARK: the opened file and the folders above it (issue 13, item 18)
+
+    static let nobody: uid_t = 65534
+
+    /// A folder under the test's private one, with `mode` (set after creation, so the umask does
+    /// not matter) and, when given, another owner.
+    func folder(_ relative: String, mode: mode_t, owner: uid_t? = nil) throws -> String {
+        let path = dir.appendingPathComponent(relative).path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        XCTAssertEqual(chmod(path, mode), 0)
+        if let owner { XCTAssertEqual(chown(path, owner, gid_t(owner)), 0, "chown needs root: the tests run as root") }
+        return path
+    }
+
+    func config(in folder: String) throws -> String {
+        let path = folder + "/config.yaml"
+        try "version: 1\n".write(toFile: path, atomically: false, encoding: .utf8)
+        chmod(path, 0o600)
+        return path
+    }
+
+    func assertRefused(_ path: String, naming folder: String, _ problem: String, fix: String,
+                       file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try ConfigLoader.loadFile(path, home: "/h"), file: file, line: line) { e in
+            guard case .unsafePermissions(let p, let text, let f)? = e as? SGError else { return XCTFail("\(e)", file: file, line: line) }
+            XCTAssertEqual((e as? SGError)?.exitCode, .config, file: file, line: line)
+            XCTAssertEqual(p, path, file: file, line: line)
+            XCTAssertEqual(text, "the folder \(folder) above it is \(problem)", file: file, line: line)
+            XCTAssertEqual(f, fix, file: file, line: line)
+        }
+    }
+
+    func testConfigInAWorldWritableFolderIsRefused() throws {
+        let open = try folder("open", mode: 0o777)
+        assertRefused(try config(in: open), naming: open, "writable by group or others", fix: "chmod go-w \(open)")
+        // Any folder above counts, not only the file's own.
+        let inner = try folder("open/inner", mode: 0o700)
+        assertRefused(try config(in: inner), naming: open, "writable by group or others", fix: "chmod go-w \(open)")
+        let group = try folder("group", mode: 0o770)
+        assertRefused(try config(in: group), naming: group, "writable by group or others", fix: "chmod go-w \(group)")
+    }
+
+    func testRootsStickyFolderIsAcceptedOthersStickyFolderIsNot() throws {
+        XCTAssertNoThrow(try ConfigLoader.loadFile(try config(in: try folder("sticky", mode: 0o1777)), home: "/h"))
+        let theirs = try folder("their-sticky", mode: 0o1777, owner: Self.nobody)
+        assertRefused(try config(in: theirs), naming: theirs, "owned by uid 65534, not by you or root", fix: "chown 0 \(theirs)")
+    }
+
+    func testAFolderOwnedByAnotherUserIsRefused() throws {
+        let theirs = try folder("theirs", mode: 0o755, owner: Self.nobody)
+        let mine = try folder("theirs/mine", mode: 0o700)
+        assertRefused(try config(in: mine), naming: theirs, "owned by uid 65534, not by you or root", fix: "chown 0 \(theirs)")
+    }
+
+    /// A symlink: the folder holding the link and the folders above the file it leads to both count.
+    func testBothTheLinkAndItsTargetAreChecked() throws {
+        let safe = try folder("safe", mode: 0o700)
+        let open = try folder("open", mode: 0o777)
+        let target = try config(in: open)
+        XCTAssertEqual(symlink(target, safe + "/via-link.yaml"), 0)
+        assertRefused(safe + "/via-link.yaml", naming: open, "writable by group or others", fix: "chmod go-w \(open)")
+        let good = try config(in: safe)
+        XCTAssertEqual(symlink(good, open + "/link.yaml"), 0)
+        assertRefused(open + "/link.yaml", naming: open, "writable by group or others", fix: "chmod go-w \(open)")
+        XCTAssertNoThrow(try ConfigLoader.loadFile(good, home: "/h"))
+    }
+
+    func testAFileOwnedByAnotherUserIsRefused() throws {
+        let path = try config(in: try folder("mine", mode: 0o700))
+        XCTAssertEqual(chown(path, Self.nobody, gid_t(Self.nobody)), 0)
+        XCTAssertThrowsError(try ConfigLoader.loadFile(path, home: "/h")) { e in
+            guard case .unsafePermissions(_, let problem, _)? = e as? SGError else { return XCTFail("\(e)") }
+            XCTAssertEqual(problem, "owned by uid 65534, not by you")
+        }
+    }
+
+    /// API-key files, passphrase files and client keys go through the same reader.
+    func testSecretFilesInAnOpenFolderAreRefused() throws {
+        let open = try folder("open", mode: 0o777)
+        let key = open + "/apikey"
+        try "key".write(toFile: key, atomically: false, encoding: .utf8)
+        chmod(key, 0o600)
+        XCTAssertThrowsError(try SecretSource.file(key).resolve(what: "api-key")) { e in
+            XCTAssertEqual((e as? SGError)?.exitCode, .config)
+            XCTAssertTrue((e as? SGError)?.message.contains("chmod go-w \(open)") ?? false, "\(e)")
+        }
+        XCTAssertThrowsError(try FileSafety.check(key, holdsSecrets: false))
+    }
+
+    /// The size cap holds while the file is read: a config over 1 MiB is refused (exit 78).
+    func testConfigOverOneMiBIsRefused() throws {
+        let path = try write("big.yaml", "version: 1\n#" + String(repeating: "x", count: YAML.maxInputBytes) + "\n")
+        XCTAssertThrowsError(try ConfigLoader.loadFile(path, home: "/h")) { e in
+            XCTAssertEqual((e as? SGError)?.exitCode, .config)
+            XCTAssertEqual((e as? SGError)?.message, "config: \(path) is larger than 1 MiB, the most sg reads from it")
+        }
+    }
+
+    /// A FIFO with no writer: the open does not wait for one.
+    func testAFIFOWithoutAWriterDoesNotHang() throws {
+        let fifo = dir.appendingPathComponent("fifo").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        XCTAssertThrowsError(try ConfigLoader.loadFile(fifo, home: "/h")) { e in
+            XCTAssertTrue("\(e)".contains("empty file"), "\(e)")
+        }
+    }
 }
 
 enum TestDirs {

@@ -27,7 +27,7 @@ final class FuzzRegressionTests: XCTestCase {
 
     func testEveryTargetIsListed() throws {
         let names = try targets()
-        for t in ["config", "secrets-file", "askpass", "private-key", "pkcs12", "json", "json-literal", "ark-token", "git-credential", "http-header", "cert-names"] {
+        for t in ["config", "yaml", "secrets-file", "askpass", "private-key", "pkcs12", "json", "json-literal", "ark-token", "git-credential", "terminal-text", "http-header", "identity-refresh", "cert-names"] {
             XCTAssertTrue(names.contains(t), "sg-fuzz has a '\(t)' target")
         }
     }
@@ -143,8 +143,15 @@ final class FuzzRegressionTests: XCTestCase {
     func testConfigLoaderRefusesHostileText() {
         let cases = ["", "\u{0}", "version: 1\n\u{0}", "version: [", "version: 1\nprofiles: {a: {appliances: \"h:99999999999999999999\"}}",
                      "version: 1\nsecrets: &a {x: *a}", String(repeating: "- ", count: 5000) + "x", "version: 1\nprofiles:\n  p:\n    timeouts: {connect: -1, total: 1e400}\n"]
-        for c in cases {
-            _ = try? ConfigLoader.parse(c, file: "/nonexistent/config.yaml", home: "/nonexistent")
+        let limits = [String(repeating: "[", count: 500_000), "a: " + String(repeating: "x", count: YAML.maxInputBytes),
+                      "a: &a " + String(repeating: "x", count: 900 << 10) + "\nb: [*a, *a, *a, *a]\n"]
+        for c in cases + limits {
+            // Each is refused as a config error naming the file, never accepted, never another kind of failure.
+            XCTAssertThrowsError(try ConfigLoader.parse(c, file: "/nonexistent/config.yaml", home: "/nonexistent"), c.debugDescription.prefix(60).description) { e in
+                guard let e = e as? SGError else { return XCTFail("not an SGError: \(e)") }
+                XCTAssertEqual(e.exitCode, .config, e.message)
+                XCTAssertTrue(e.message.contains("/nonexistent/config.yaml"), e.message)
+            }
         }
     }
 }

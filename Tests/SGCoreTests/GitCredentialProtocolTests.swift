@@ -17,6 +17,17 @@ final class GitCredentialProtocolTests: XCTestCase {
         return try GitCredential.read(fd: fds[0])
     }
 
+    func testExpiryOutsideAnyDateIsNoExpiry() throws {
+        XCTAssertEqual(try parse("password_expiry_utc=1700000000\n").passwordExpiryUTC, 1_700_000_000)
+        for bad in ["9223372036854775807", "99999999999999999999", "253402300800", "0", "-5", "1e9", "inf", ""] {
+            XCTAssertNil(try parse("password_expiry_utc=\(bad)\n").passwordExpiryUTC, bad)
+        }
+        XCTAssertNil(GitCredential.expiry(seconds: 9.3e18))
+        XCTAssertNil(GitCredential.expiry(seconds: .infinity))
+        XCTAssertNil(GitCredential.expiry(seconds: .nan))
+        XCTAssertEqual(GitCredential.expiry(seconds: 1_700_000_000.9), 1_700_000_000)
+    }
+
     func testReadsKnownAttributesAndIgnoresOthers() throws {
         let c = try parse("protocol=https\nhost=git.corp:8443\npath=team/repo.git\nusername=bob\npassword=a=b c\nwwwauth[]=Basic\nnew_thing=1\n\n")
         XCTAssertEqual(c.protocol, "https")

@@ -3,9 +3,18 @@ import XCTest
 
 /// The libyaml-backed composer that replaced Yams (docs/decisions.md, "YAML").
 final class YAMLTests: XCTestCase {
+    struct WrongShape: Error, CustomStringConvertible { let description: String }
+
+    /// A node that is not a mapping fails the test (a thrown error), never skips it.
     func pairs(_ node: YAMLNode?) throws -> [(key: YAMLNode, value: YAMLNode)] {
-        guard case .mapping(let p)? = node?.kind else { throw XCTSkip("not a mapping: \(String(describing: node))") }
+        guard case .mapping(let p)? = node?.kind else { throw WrongShape(description: "not a mapping: \(String(describing: node))") }
         return p
+    }
+
+    func testAWrongShapeIsAFailureNotASkip() throws {
+        XCTAssertThrowsError(try pairs(YAML.compose("- a\n"))) { e in
+            XCTAssertFalse(e is XCTSkip, "a regression in the composer would show up as a skipped test")
+        }
     }
 
     func testNodesCarryTheirLineTagAndKind() throws {
@@ -84,7 +93,90 @@ final class YAMLTests: XCTestCase {
             XCTAssertTrue("\(e)".contains("/etc/sg/config.yaml:3: unknown key 'bogus'"), "\(e)")
         }
         XCTAssertThrowsError(try parser.parse("version: 1\nprofiles: [\n")) { e in
-            XCTAssertTrue("\(e)".contains("/etc/sg/config.yaml: line 3, column 1: "), "\(e)")
+            XCTAssertTrue("\(e)".contains("/etc/sg/config.yaml:3:1: "), "\(e)")
+        }
+    }
+
+    // MARK: limits hold while parsing (issue 13, item 5)
+
+    /// 500,000 unclosed `[`: the old loader read all of it first (quadratically); the composer
+    /// stops at the 65th `[`, before libyaml has parsed more than the limit allows.
+    func testDepthLimitStopsTheParseAtTheLimit() throws {
+        var composer = YAMLComposer()
+        XCTAssertThrowsError(try composer.compose(String(repeating: "[", count: 500_000))) { e in
+            XCTAssertEqual((e as? YAMLError)?.description, "line 1: nested deeper than 64 levels")
+        }
+        // Stream start, document start, 65 sequence starts: nothing read past the refusal.
+        XCTAssertEqual(composer.eventsRead, 2 + YAML.maxDepth + 1)
+        // A block-style ladder, one level per line, names the line where it went too deep.
+        let ladder = (0..<200).map { String(repeating: "  ", count: $0) + "k\($0):" }.joined(separator: "\n") + " x\n"
+        XCTAssertThrowsError(try YAML.compose(ladder)) { e in
+            XCTAssertEqual((e as? YAMLError)?.description, "line 64: nested deeper than 64 levels")
+        }
+    }
+
+    func testNodeLimitStopsTheParseAtTheLimit() throws {
+        var composer = YAMLComposer()
+        let many = "[" + String(repeating: "x,", count: 200_000) + "x]"
+        XCTAssertThrowsError(try composer.compose(many)) { e in
+            XCTAssertEqual((e as? YAMLError)?.description, "line 1: more than 100000 nodes (aliases expanded)")
+        }
+        // Stream, document, the sequence and 99,999 scalars fit; the next scalar is refused.
+        XCTAssertEqual(composer.eventsRead, 2 + YAML.maxNodes + 1)
+    }
+
+    /// A 100 KiB anchored scalar named 5,000 times: 500 MB once expanded. Refused at the alias
+    /// that passes 4 MiB, after about 40 events.
+    func testExpandedSizeLimitCountsAliasesAtTheirFullSize() throws {
+        let big = String(repeating: "x", count: 100 << 10)
+        let text = "a: &a \(big)\nb: [" + Array(repeating: "*a", count: 5_000).joined(separator: ", ") + "]\n"
+        var composer = YAMLComposer()
+        XCTAssertThrowsError(try composer.compose(text)) { e in
+            XCTAssertEqual((e as? YAMLError)?.description, "line 2: more than 4 MiB of text (aliases expanded)")
+        }
+        // Stream, document, mapping, a, its value, b, the sequence, then 40 aliases (41 x 100 KiB > 4 MiB).
+        XCTAssertEqual(composer.eventsRead, 7 + 40)
+        // The same document with a few aliases is fine, and the copies are the anchored text.
+        let few = try pairs(YAML.compose("a: &a \(big)\nb: [*a, *a]\n"))
+        guard case .sequence(let copies) = few[1].value.kind else { return XCTFail("not a sequence") }
+        XCTAssertEqual(copies.map { $0.scalar?.utf8.count }, [100 << 10, 100 << 10])
+    }
+
+    func testAliasesThatReachTooDeepAreRefused() {
+        // Each level is a list holding the previous one twice: 40 levels of nesting built from 40 lines,
+        // then named inside 30 more levels.
+        var text = "l0: &l0 [x]\n"
+        for i in 1..<40 { text += "l\(i): &l\(i) [*l\(i - 1)]\n" }
+        text += "deep: " + String(repeating: "[", count: 30) + "*l39" + String(repeating: "]", count: 30) + "\n"
+        XCTAssertThrowsError(try YAML.compose(text)) { e in
+            XCTAssertTrue("\(e)".contains("nested deeper than 64 levels"), "\(e)")
+        }
+    }
+
+    func testInputOverOneMiBIsRefusedBeforeParsing() throws {
+        var composer = YAMLComposer()
+        XCTAssertThrowsError(try composer.compose("a: " + String(repeating: "x", count: YAML.maxInputBytes))) { e in
+            XCTAssertEqual("\(e)", "larger than 1 MiB, the most sg reads as YAML")
+        }
+        XCTAssertEqual(composer.eventsRead, 0)
+        XCTAssertNoThrow(try YAML.compose("a: " + String(repeating: "x", count: YAML.maxInputBytes - 4)))
+    }
+
+    func testUndefinedAndDuplicateAnchorsAreRefused() {
+        XCTAssertThrowsError(try YAML.compose("a: *nope\n")) { e in
+            XCTAssertEqual("\(e)", "line 1: *nope refers to no anchor defined before it")
+        }
+        XCTAssertThrowsError(try YAML.compose("a: &x 1\nb: &x 2\n")) { e in
+            XCTAssertEqual("\(e)", "line 2: anchor &x is defined twice")
+        }
+    }
+
+    /// The refusals reach the user as file:line, exit 78 for config and 65 for secrets.yml.
+    func testLimitRefusalsNameFileAndLine() {
+        let deep = "version: 1\nprofiles: " + String(repeating: "[", count: 100) + "\n"
+        XCTAssertThrowsError(try ConfigLoader.parse(deep, file: "/x/config.yaml", home: "/h")) { e in
+            XCTAssertEqual((e as? SGError)?.exitCode, .config)
+            XCTAssertEqual((e as? SGError)?.message, "config: /x/config.yaml:2: nested deeper than 64 levels")
         }
     }
 }

@@ -47,7 +47,8 @@ final class IdentityClientTests: SimCase {
         let script = ScriptedPrompt(secrets: [pw(user)])
         XCTAssertEqual(try client(user: user, prompter: script).login().username, user)
         XCTAssertEqual(script.asked.count, 1)
-        XCTAssertEqual(assertSGError(.noPermission, try client(user: user).login()), .loginRequired(profile: "sim-ark"))
+        let e = assertSGError(.noPermission, try client(user: user).login())
+        XCTAssertTrue(e?.message.contains("no terminal to ask for the password") == true, e?.message ?? "")
     }
 
     func testOutOfBandSucceedsAfterPolls() throws {
@@ -115,6 +116,41 @@ final class IdentityClientTests: SimCase {
         // The new one works, and refreshing survives expire-tokens (refresh tokens stay valid).
         try simulator.post("/admin/expire-tokens")
         XCTAssertFalse(try c.refresh(r).token.isEmpty)
+    }
+
+    /// Issue 13 item 8: a tenant that answers refresh with the token cookies and an empty body (all
+    /// the SDKs read) has spent the old refresh token; sg must take the new ones from the cookies.
+    func testRefreshAnsweredWithCookiesAndAnEmptyBodyTakesTheTokensFromTheCookies() throws {
+        let user = "ark-alice@sim.example"
+        let c = try client(user: user, password: pw(user))
+        let t = try c.login()
+        XCTAssertEqual(try simulator.admin("/admin/identity/refresh", json: ["body": "empty"]).status, 200)
+        defer { _ = try? simulator.post("/admin/clear") }
+        let r = try c.refresh(t)
+        XCTAssertFalse(r.token.constantTimeEquals(t.token), "the new token, not the old one")
+        let newRefresh = try XCTUnwrap(r.refreshToken)
+        XCTAssertFalse(newRefresh.constantTimeEquals(try XCTUnwrap(t.refreshToken)), "the new refresh token is kept")
+        XCTAssertEqual(r.expiresAt, try XCTUnwrap(JWT.expiry(r.token)))
+        XCTAssertEqual(r.tenantId, "SIM1234")
+        // The old refresh token is spent; the one taken from the cookie is the live one.
+        XCTAssertEqual(assertSGError(.noPermission, try c.refresh(t)), .loginRequired(profile: "sim-ark"))
+        XCTAssertFalse(try c.refresh(r).token.constantTimeEquals(r.token))
+        XCTAssertFalse(try simulator.log().contains { $0.status == 400 }, "sg kept the SDK's dialect")
+    }
+
+    /// ArkISPAuth keeps a base64 pickle of its cookie jar (76-character lines) in `metadata.cookies`,
+    /// where sg keeps a Cookie header: a refresh of such a token must not send the pickle.
+    func testRefreshOfATokenTheArkSDKWroteIgnoresItsPickledCookieJar() throws {
+        let user = "ark-alice@sim.example"
+        let c = try client(user: user, password: pw(user))
+        let t = try c.login()
+        let pickle = "gASVxwEAAAAAAACMEHJlcXVlc3RzLmNvb2tpZXOUjBFSZXF1ZXN0c0Nvb2tpZUphcpSTlCmBlH2UKIwHX3BvbGljeZSMDmh0\ndHAuY29va2llamFylIwTRGVmYXVsdENvb2tpZVBvbGljeZSTlCmBlH2U=\n"
+        let arkWritten = IdentityToken(token: t.token, refreshToken: t.refreshToken, username: t.username, endpoint: t.endpoint,
+                                       expiresAt: t.expiresAt, authMethod: .identity,
+                                       metadata: ["env": .text("prod"), "cookies": .string(SecretBytes(string: pickle))])
+        let r = try c.refresh(arkWritten)
+        XCTAssertFalse(r.token.constantTimeEquals(t.token))
+        XCTAssertFalse(r.metadata["cookies"]?.text?.contains("gASV") == true, "the pickle is not taken for cookies")
     }
 
     func testRefreshFromStoredFieldsOnly() throws {

@@ -35,6 +35,50 @@ final class FileKeyringTests: XCTestCase {
         XCTAssertEqual(try FileKeyring(directory: krDir, passphrase: nil).lookup(service: "isp-b", account: "p")?.unsafeString(), "three")
     }
 
+    // MARK: expired items leave the file at the next open (issue 13, item 19)
+
+    /// What is in the file now, read without dropping anything.
+    func onDisk(_ kr: FileKeyring) throws -> [String] {
+        try kr.loadLocked().map { "\($0.service)/\($0.account)" }.sorted()
+    }
+
+    func testExpiredGitCredentialLeavesTheFileWhenAnyNameIsRead() throws {
+        let kr = try FileKeyring(directory: krDir, passphrase: nil)
+        let now = Clock.wallNow
+        try kr.store(service: "git:https://a.example", account: "u", secret: ItemExpiry.packGit(SecretBytes(string: "pw-a"), expiresAt: now - 1))
+        try kr.store(service: "git:https://b.example", account: "u", secret: ItemExpiry.packGit(SecretBytes(string: "pw-b"), expiresAt: now + 3600))
+        try kr.store(service: "git:https://c.example", account: "u", secret: ItemExpiry.packGit(SecretBytes(string: "pw-c"), expiresAt: nil))
+        try kr.store(service: "other", account: "u", secret: SecretBytes(string: "not sg's"))
+        // The store of b dropped a (it was already past its time when b was written).
+        XCTAssertEqual(try onDisk(kr), ["git:https://b.example/u", "git:https://c.example/u", "other/u"])
+
+        // Stored expired (as a cache-ttl that ran out since), then another name is looked up.
+        try kr.modify { items in
+            items.append(KeyringItem(service: "git:https://d.example", account: "u", label: "d", attributes: [:],
+                                     secret: ItemExpiry.packGit(SecretBytes(string: "pw-d"), expiresAt: now - 1)))
+            return true
+        }
+        XCTAssertEqual(try onDisk(kr).count, 4)
+        XCTAssertEqual(try kr.lookup(service: "other", account: "u")?.unsafeString(), "not sg's")
+        XCTAssertEqual(try onDisk(kr), ["git:https://b.example/u", "git:https://c.example/u", "other/u"], "d was dropped by a read of another name")
+    }
+
+    func testExpiredTokensLeaveTheFileAsArkWouldDeleteThem() throws {
+        let kr = try FileKeyring(directory: krDir, passphrase: nil)
+        let dead = ArkToken(token: SecretBytes(string: "dead"), tokenType: .jwt, expiresIn: Instant.now.addingTimeInterval(-30))
+        let refreshable = ArkToken(token: SecretBytes(string: "old"), tokenType: .jwt, expiresIn: Instant.now.addingTimeInterval(-3600),
+                                   refreshToken: SecretBytes(string: "r"))
+        try kr.modify { items in
+            for (name, t) in [("isp-dead", dead), ("isp-refreshable", refreshable)] {
+                items.append(KeyringItem(service: name, account: "p", label: name, attributes: [:], secret: t.serialized()))
+            }
+            return true
+        }
+        XCTAssertEqual(try onDisk(kr), ["isp-dead/p", "isp-refreshable/p"])
+        try kr.store(service: "isp-new", account: "p", secret: SecretBytes(string: "x"))
+        XCTAssertEqual(try onDisk(kr), ["isp-new/p", "isp-refreshable/p"], "a write drops what has expired too")
+    }
+
     func testFilesAre0600AndFoldersAre0700() throws {
         let old = umask(0o022)
         defer { umask(old) }

@@ -127,4 +127,94 @@ final class GitRulesTests: XCTestCase {
         XCTAssertNotEqual(data, after)
         XCTAssertNil(after.range(of: Data("findable-plaintext".utf8)))
     }
+
+    // MARK: dot segments (issue 13 item 2)
+
+    func testDotSegmentsAndEncodedSeparatorsNeverMatchAPathRule() {
+        let withHost = rules([("https://git.corp", "host", nil, false), ("https://git.corp/team", "team", nil, false)])
+        let pathOnly = rules([("https://git.corp/team", "team", nil, false)])
+        for path in ["team/../other/repo.git", "team/%2e%2e/other/repo.git", "team/%2E%2E/other/repo.git", "team/%2e%2E/other",
+                     "team/.%2e/other", "team/./repo.git", "team/%2e/repo.git", "team/..", "team/x%2f..%2fother",
+                     "team/x%2F..%2Fother", "team%2f..%2fother/repo.git", "team\\..\\other\\repo.git", "team/x%5c..%5cother",
+                     "team/..;/other/repo.git", "team/..;jsessionid=1/other", "team/%2e%2e%3b/other", "team/.;x/repo.git"] {
+            XCTAssertTrue(GitRules.hasAmbiguousSegments(path), path)
+            XCTAssertNil(pathOnly.match(req("https", "git.corp", path)), "\(path) must not get team's password")
+            XCTAssertEqual(withHost.match(req("https", "git.corp", path))?.rule.secret, "host", "host-only rules still match \(path)")
+        }
+        // Names that only look like dots are ordinary segments.
+        for path in ["team/..repo.git", "team/repo..git", "team/.hidden/x.git", "team/...", "team/%2e%2e%2e", "team/%252e%252e/x"] {
+            XCTAssertFalse(GitRules.hasAmbiguousSegments(path), path)
+            XCTAssertEqual(pathOnly.match(req("https", "git.corp", path))?.rule.secret, "team", path)
+        }
+    }
+
+    // MARK: credential.<url>.sgSecret (issue 13 item 3)
+
+    func helper(_ config: Config, sgSecret: String?) -> GitCredentialHelper {
+        GitCredentialHelper(config: config,
+                            resolve: { _ in throw SGError.internalError("no fetch in this test") },
+                            cache: { _ in throw SGError.internalError("no cache in this test") },
+                            gitConfigSecret: { _ in sgSecret })
+    }
+
+    func testSgSecretChoosesOnlyASecretConfigTiesToGitForTheURL() throws {
+        let config = try ConfigLoader.parse("""
+            version: 1
+            secrets:
+              team: {api-key: {env: K1}, username: svc-team}
+              other: {api-key: {env: K2}, git-urls: ["https://git.corp/other", "https://mirror.corp"]}
+              loose: {api-key: {env: K3}}
+            git:
+              rules:
+                - {url: "https://git.corp/team", secret: team}
+            """, file: "/x/config.yaml")
+        XCTAssertEqual(config.secrets["other"]?.gitURLs, ["https://git.corp/other", "https://mirror.corp"])
+        func target(_ host: String, _ path: String?, _ name: String?) throws -> String? {
+            try helper(config, sgSecret: name).target(for: req("https", host, path))?.secret
+        }
+        // Chosen where config allows it: a matching rule's secret, or a matching git-urls entry.
+        XCTAssertEqual(try target("git.corp", "other/x.git", "other"), "other")
+        XCTAssertEqual(try target("mirror.corp", nil, "other"), "other")
+        XCTAssertEqual(try target("git.corp", "team/x.git", "team"), "team")
+        XCTAssertEqual(try helper(config, sgSecret: "other").target(for: req("https", "mirror.corp"))?.ttl, 300)
+        // A repository's .git/config cannot send a secret anywhere else.
+        XCTAssertNil(try target("evil.example", nil, "loose"), "a secret never given to git")
+        XCTAssertNil(try target("evil.example", nil, "team"), "team is git's only for git.corp/team")
+        XCTAssertNil(try target("evil.example", "other/x.git", "other"))
+        XCTAssertNil(try target("git.corp", nil, "other"), "git-urls with a path need the path")
+        XCTAssertNil(try target("git.corp", "other/%2e%2e/team/x.git", "other"), "dot segments never match a path prefix")
+        XCTAssertEqual(try target("git.corp", "team/x.git", "loose"), "team", "an untied choice is ignored; the rule answers")
+        XCTAssertEqual(try target("git.corp", "team/x.git", "other"), "team")
+        XCTAssertThrowsError(try target("evil.example", nil, "no-such-secret")) { e in
+            XCTAssertEqual((e as? SGError)?.exitCode, .unknownSecret)
+        }
+        // Without the git setting: rules only; git-urls alone answer nothing.
+        XCTAssertEqual(try target("git.corp", "team/x.git", nil), "team")
+        XCTAssertNil(try target("mirror.corp", nil, nil))
+    }
+
+    func testGitURLsMustBeHTTPSPrefixes() {
+        for bad in ["http://git.corp", "https://user@git.corp", "https://git.corp/../x", "git.corp/x", "https://"] {
+            XCTAssertThrowsError(try ConfigLoader.parse("version: 1\nsecrets:\n  s: {api-key: {env: K}, git-urls: [\"\(bad)\"]}\n",
+                                                        file: "/x/config.yaml"), bad) { e in
+                XCTAssertEqual((e as? SGError)?.exitCode, .config, bad)
+                XCTAssertTrue((e as? SGError)?.message.contains("/x/config.yaml:3") == true, "\(e)")
+            }
+        }
+    }
+
+    // MARK: stored values (issue 13 item 10)
+
+    func testStoredValueHoldsNoNULAndOldValuesStillRead() {
+        let packed = GitCredentialHelper.pack(SecretBytes(string: "pass word"), SecretBytes(string: "refresh-token"))
+        XCTAssertFalse(packed.unsafeArray().contains(0), "a C-string store must keep all of it")
+        let (password, refresh) = GitCredentialHelper.unpack(packed)
+        XCTAssertEqual(password.unsafeString(), "pass word")
+        XCTAssertEqual(refresh?.unsafeString(), "refresh-token")
+        XCTAssertNil(GitCredentialHelper.unpack(GitCredentialHelper.pack(SecretBytes(string: "p"), nil)).refresh)
+        // What earlier versions wrote (password NUL token) on the file keyring.
+        let old = GitCredentialHelper.unpack(SecretBytes(bytes: Array("p\u{0}t".utf8)))
+        XCTAssertEqual(old.password.unsafeString(), "p")
+        XCTAssertEqual(old.refresh?.unsafeString(), "t")
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import SGCore
 @testable import SGResolver
+import SGTestSupport
 import XCTest
 
 /// summon's secrets.yml, with examples from summon's own README (peers.md §4.1).
@@ -101,6 +102,39 @@ final class SecretsFileTests: XCTestCase {
         XCTAssertThrowsError(try SecretsFile.parse("A: [1, 2]\n"))
         XCTAssertEqual(try SecretsFile.parse("").count, 0)
         XCTAssertEqual(try SecretsFile.parse("PORT: 5432\nEMPTY:\n").map(\.value), [.literal("5432"), .literal("")])
+    }
+
+    /// Limits and file checks as for config, with secrets.yml's exit codes: 65 for what is in it
+    /// (too deep, too large), 78 for where it is (a folder others can write to).
+    func testHostileOrUnsafeSecretsFilesAreRefused() throws {
+        let dir = try TestPaths.makeTempDir("secrets-file")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func write(_ name: String, _ text: String) throws -> String {
+            let path = dir.appendingPathComponent(name).path
+            try text.write(toFile: path, atomically: false, encoding: .utf8)
+            return path
+        }
+        let deep = try write("deep.yml", "A: " + String(repeating: "[", count: 40_000) + String(repeating: "]", count: 40_000) + "\n")
+        XCTAssertThrowsError(try SecretsFile.load(deep)) { e in
+            XCTAssertEqual((e as? SGError)?.exitCode, .dataError)
+            XCTAssertEqual((e as? SGError)?.message, "malformed input: \(deep):1: nested deeper than 64 levels")
+        }
+        let big = try write("big.yml", "A: " + String(repeating: "x", count: YAML.maxInputBytes) + "\n")
+        XCTAssertThrowsError(try SecretsFile.load(big)) { e in
+            XCTAssertEqual((e as? SGError)?.exitCode, .dataError)
+            XCTAssertEqual((e as? SGError)?.message, "malformed input: \(big) is larger than 1 MiB, the most sg reads from it")
+        }
+        let open = dir.appendingPathComponent("open").path
+        XCTAssertEqual(mkdir(open, 0o777), 0)
+        chmod(open, 0o777)
+        let unsafe = try write("open/s.yml", "A: !var db\n")
+        XCTAssertThrowsError(try SecretsFile.load(unsafe)) { e in
+            XCTAssertEqual((e as? SGError)?.exitCode, .config)
+            XCTAssertTrue((e as? SGError)?.message.contains("chmod go-w \(open)") ?? false, "\(e)")
+        }
+        XCTAssertThrowsError(try SecretsFile.load(dir.appendingPathComponent("missing.yml").path)) { e in
+            XCTAssertEqual((e as? SGError)?.exitCode, .usage)
+        }
     }
 
     func testEnvFileIsSortedAndQuotesLikeGo() throws {

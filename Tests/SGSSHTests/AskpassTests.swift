@@ -176,6 +176,36 @@ final class AskpassTests: XCTestCase {
         }
     }
 
+    /// Issue 13 item 14: "\r\n" is one Swift Character, equal to neither "\r" nor "\n"; control
+    /// characters are found on the UTF-8 bytes.
+    func testControlCharactersAreFoundOnBytesNotCharacters() {
+        for prompt in ["Enter passphrase for /home/u/.ssh/id_deploy\r\nevil: ",
+                       "Enter passphrase for key '/root/.ssh/id_deploy\r\n': ",
+                       "Enter passphrase for /root/.ssh/id_deploy\u{1B}[2J: ",
+                       "Enter passphrase for /root/.ssh/id_deploy\u{9B}2J: ",
+                       "deploy@db1.corp.example\r\n's password: ",
+                       "Password for 'https://svc-git@git.corp.example/team\r\n': ",
+                       "Username for 'https://git.corp.example/\u{7F}': "] {
+            XCTAssertEqual(AskpassPrompt.classify(prompt), .unknown, prompt.debugDescription)
+            XCTAssertTrue(isRefusal(decide(prompt)), prompt.debugDescription)
+        }
+        XCTAssertNil(GitURL("https://git.corp.example/x\r\ny"))
+        XCTAssertNil(AskpassPrompt.userAtHost("deploy@db1\r\n"))
+        XCTAssertEqual(AskpassPrompt.classify("(deploy@db1.corp.example) Password:\r\n"),
+                       .keyboardInteractive(user: "deploy", host: "db1.corp.example", prompt: "Password:\r\n"))
+        XCTAssertEqual(decide("(deploy@db1.corp.example) Password:\r\n"), .secret(name: "deploy-password"),
+                       "the server's CRLF after its question is trimmed like any whitespace")
+    }
+
+    /// Issue 13 item 2: the URL in git's prompt gets the same dot-segment rule as git-credential-sg.
+    func testGitPromptsWithDotSegmentsNeverGetAPathRulesSecret() {
+        for path in ["team/../other/x", "team/%2e%2e/other/x", "team/%2E%2E/other/x", "team/./x", "team%2fx/y", "team/x%2F..%2Fy"] {
+            XCTAssertTrue(isRefusal(decide("Password for 'https://svc-git@git.corp.example/\(path)': ")), path)
+            XCTAssertEqual(decide("Username for 'https://git.corp.example/\(path)': "), .text("all-user"), "only the host rule: \(path)")
+            XCTAssertEqual(decide("Password for 'https://all-user@git.corp.example/\(path)': "), .secret(name: "git-all"), path)
+        }
+    }
+
     func isRefusal(_ d: AskpassDecision) -> Bool {
         if case .refuse = d { return true }
         return false

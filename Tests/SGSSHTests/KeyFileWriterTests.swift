@@ -72,4 +72,50 @@ final class KeyFileWriterTests: XCTestCase {
         XCTAssertEqual(String(decoding: FileManager.default.contents(atPath: out)!, as: UTF8.self), "old")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["key"])
     }
+
+    // MARK: both files or neither (issue 13, item 16)
+
+    func testASymlinkWherePubGoesLeavesNeitherFile() throws {
+        let source = try KeyMaker.make(dir, type: "ed25519", comment: "orig")
+        let k = try KeyMaker.read(source)
+        let out = dir.appendingPathComponent("k4").path
+        XCTAssertEqual(symlink(dir.appendingPathComponent("victim").path, out + ".pub"), 0)
+        XCTAssertThrowsError(try KeyFileWriter.write(source.text, to: out, publicKey: k.publicKey(comment: "sg:k4"))) { e in
+            XCTAssertEqual((e as? SGError)?.exitCode, .ioError)
+            XCTAssertTrue("\(e)".contains("\(out).pub: it is a symbolic link"), "\(e)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out), "the private key was not written without its .pub")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("victim").path))
+        // An older key at the destination is kept as it was.
+        _ = FileManager.default.createFile(atPath: out, contents: Data("old key".utf8), attributes: [.posixPermissions: 0o600])
+        XCTAssertThrowsError(try KeyFileWriter.write(source.text, to: out, publicKey: k.publicKey(comment: "sg:k4")))
+        XCTAssertEqual(String(decoding: FileManager.default.contents(atPath: out)!, as: UTF8.self), "old key")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("k4") || $0.hasPrefix(".k4") }.sorted(),
+                       ["k4", "k4.pub"], "no temporary files left")
+    }
+
+    /// The second rename fails (its destination became a folder after the checks): the first
+    /// file is put back as it was, or removed if it is new.
+    func testAFailedSecondRenameRollsBackTheFirst() throws {
+        let a = dir.appendingPathComponent("a").path
+        let b = dir.appendingPathComponent("b").path
+        let fresh = dir.appendingPathComponent("fresh").path
+        _ = FileManager.default.createFile(atPath: a, contents: Data("old a".utf8))
+        func blockB(_ fd: Int32) throws {
+            try FileManager.default.createDirectory(atPath: b + "/inside", withIntermediateDirectories: true)
+        }
+        func fill(_ text: String) -> (Int32) throws -> Void {
+            { fd in try Array(text.utf8).withUnsafeBytes { try KeyFileWriter.writeAll(fd, $0, path: "t") } }
+        }
+        XCTAssertThrowsError(try KeyFileWriter.writeAtomically([.init(path: a, mode: 0o600, fill: fill("new a")),
+                                                                .init(path: b, mode: 0o644, fill: blockB)])) { e in
+            XCTAssertTrue("\(e)".contains("cannot replace \(b)"), "\(e)")
+        }
+        XCTAssertEqual(String(decoding: FileManager.default.contents(atPath: a)!, as: UTF8.self), "old a")
+        try FileManager.default.removeItem(atPath: b)
+        XCTAssertThrowsError(try KeyFileWriter.writeAtomically([.init(path: fresh, mode: 0o600, fill: fill("new")),
+                                                                .init(path: b, mode: 0o644, fill: blockB)]))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: fresh))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), ["a", "b"], "no temporary or backup files left")
+    }
 }

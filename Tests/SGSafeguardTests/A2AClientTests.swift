@@ -53,6 +53,33 @@ final class A2AClientTests: SimCase {
         XCTAssertFalse(entries[0].field("ClientSecret")!.constantTimeEquals(entries[1].field("ClientSecret")!))
     }
 
+    /// Issue 13 item 9: an empty answer is never a password or key (exit 76, naming the secret).
+    func testEmptyPasswordOrKeyIsAnUnexpectedResponseNamingTheSecret() throws {
+        let a2a = try client()
+        for body in ["", "\"\""] {
+            let response = HTTPResponse(status: 200, headers: [], body: SecretBytes(string: body), appliance: "sim", reusedConnection: false)
+            for item in [A2AClient.Item.password, .privateKey(.openssh)] {
+                let e = assertSGError(.protocolError, try a2a.decode(response, item: item, what: "password 'git-team'"))
+                XCTAssertTrue(e?.message.contains("'git-team'") == true, e?.message ?? "")
+                XCTAssertTrue(e?.message.contains("empty") == true, e?.message ?? "")
+            }
+        }
+        let ok = HTTPResponse(status: 200, headers: [], body: SecretBytes(string: "\" \""), appliance: "sim", reusedConnection: false)
+        XCTAssertEqual(try a2a.decode(ok, item: .password, what: "x").unsafeString(), " ")
+    }
+
+    /// Issue 13 item 13: the appliance's `Message` reaches the error line with its control
+    /// characters escaped (no ANSI sequence reaches the terminal).
+    func testTheAppliancesMessageIsEscapedInTheError() throws {
+        let body = #"{"Code": 60108, "Message": "\u001b[2J\u001b[31mroot@spp:~# \r\nfake", "InnerError": null}"#
+        let response = HTTPResponse(status: 403, headers: [], body: SecretBytes(string: body), appliance: "sim", reusedConnection: false)
+        let e = assertSGError(.noPermission, try client().decode(response, item: .password, what: "password 'x'"))
+        let message = e?.message ?? ""
+        XCTAssertFalse(message.utf8.contains(0x1B), message)
+        XCTAssertFalse(message.utf8.contains(0x0A), message)
+        XCTAssertTrue(message.contains("\\x1B[2J\\x1B[31mroot@spp:~# \\r\\nfake"), message)
+    }
+
     func testBadAPIKeyIsDeniedWithTheRegistrationHint() throws {
         let e = assertSGError(.noPermission, try client().retrievePassword(apiKey: SecretBytes(string: "bogus/key+=")))
         XCTAssertTrue(e?.message.contains("API key rejected") == true, e?.message ?? "")

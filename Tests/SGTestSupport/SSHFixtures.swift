@@ -12,35 +12,13 @@ public enum Command {
     }
 
     /// Runs `argv` (PATH lookup) with `environment` added to a minimal base environment;
-    /// stdin is `input` or /dev/null. Killed after `timeout` seconds.
+    /// stdin is `input` or /dev/null. Run by ToolRunner: killed and thrown after `timeout` seconds.
     @discardableResult
     public static func run(_ argv: [String], environment: [String: String] = [:], input: Data? = nil,
                            timeout: TimeInterval = 60) throws -> Result {
-        // Output goes to unlinked temp files: no pipe to drain concurrently, no deadlock.
-        let out = try scratchFile(), err = try scratchFile()
-        defer { close(out); close(err) }
-        var inFD: Int32 = -1
-        if let input {
-            inFD = try scratchFile()
-            _ = input.withUnsafeBytes { write(inFD, $0.baseAddress, $0.count) }
-            lseek(inFD, 0, SEEK_SET)
-        }
-        defer { if inFD >= 0 { close(inFD) } }
-        let child = try Spawned(argv, environment: environment, stdin: inFD, stdout: out, stderr: err)
-        let status = child.wait(timeout: timeout)
-        return Result(status: status, stdout: readAll(out), stderr: readAll(err))
-    }
-
-    private static func readAll(_ fd: Int32) -> String {
-        lseek(fd, 0, SEEK_SET)
-        var data = [UInt8]()
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(fd, &buf, buf.count)
-            if n <= 0 { break }
-            data += buf[0..<n]
-        }
-        return String(decoding: data, as: UTF8.self)
+        let r = try ToolRunner.run(argv[0], Array(argv.dropFirst()), environment: Spawned.base.merging(environment) { $1 },
+                                   stdin: input, timeout: timeout)
+        return Result(status: r.status, stdout: r.stdoutText, stderr: r.stderrText)
     }
 }
 
@@ -51,15 +29,21 @@ public final class Spawned {
     public let pid: pid_t
     private var exitStatus: Int32?
 
-    /// `-1` for a standard stream means /dev/null.
-    public init(_ argv: [String], environment: [String: String] = [:], stdin: Int32 = -1, stdout: Int32 = -1, stderr: Int32 = -1) throws {
-        var env = ["PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                   "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/root",
-                   "LANG": "C"]
-        for (k, v) in environment { env[k] = v }
+    /// PATH, HOME and LANG, under what `environment` gives unless `baseEnvironment` is false.
+    static var base: [String: String] {
+        ["PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+         "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/root", "LANG": "C"]
+    }
+
+    /// `-1` for a standard stream means /dev/null; `cwd` nil keeps ours.
+    public init(_ argv: [String], environment: [String: String] = [:], baseEnvironment: Bool = true, cwd: String? = nil,
+                stdin: Int32 = -1, stdout: Int32 = -1, stderr: Int32 = -1) throws {
+        let env = baseEnvironment ? Spawned.base.merging(environment) { $1 } : environment
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
+        // Glibc's posix_spawn_file_actions_addchdir_np is not visible to Swift: env(1) changes folder.
+        let argv = cwd.map { ["/usr/bin/env", "-C", $0] + argv } ?? argv
         for (fd, target, flags) in [(stdin, Int32(0), O_RDONLY), (stdout, 1, O_WRONLY), (stderr, 2, O_WRONLY)] {
             if fd >= 0 { posix_spawn_file_actions_adddup2(&actions, fd, target) }
             else { posix_spawn_file_actions_addopen(&actions, target, "/dev/null", flags, 0) }
@@ -107,13 +91,45 @@ public final class Spawned {
     static func decode(_ st: Int32) -> Int32 { (st & 0x7f) == 0 ? (st >> 8) & 0xff : 128 + (st & 0x7f) }
 }
 
-private func scratchFile() throws -> Int32 {
-    var template = Array("/tmp/sg-cmd-XXXXXX".utf8CString)
-    let fd = mkstemp(&template)
-    guard fd >= 0 else { throw FixtureError.didNotStart("mkstemp") }
-    _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-    template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
-    return fd
+/// An unlinked temporary file (closed on deinit): a child's stdin, stdout or stderr.
+final class ScratchFile {
+    let fd: Int32
+
+    init() throws {
+        var template = Array("/tmp/sg-cmd-XXXXXX".utf8CString)
+        fd = mkstemp(&template)
+        guard fd >= 0 else { throw FixtureError.didNotStart("mkstemp") }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+    }
+
+    /// A file holding `data`, positioned at its start.
+    convenience init(holding data: Data) throws {
+        try self.init()
+        var done = 0
+        while done < data.count {
+            let n = data.withUnsafeBytes { write(fd, $0.baseAddress! + done, data.count - done) }
+            guard n > 0 else { throw FixtureError.didNotStart("write: \(String(cString: strerror(errno)))") }
+            done += n
+        }
+        lseek(fd, 0, SEEK_SET)
+    }
+
+    /// Everything written to it so far.
+    func contents() -> Data {
+        var data = Data()
+        var buf = [UInt8](repeating: 0, count: 65536)
+        var offset: off_t = 0
+        while true {
+            let n = pread(fd, &buf, buf.count, offset)
+            if n <= 0 { break }
+            data.append(contentsOf: buf[0..<n])
+            offset += off_t(n)
+        }
+        return data
+    }
+
+    deinit { close(fd) }
 }
 
 /// Polls `condition` every 50 ms until it holds or `timeout` passes.

@@ -218,40 +218,12 @@ public final class SecretServiceSession: @unchecked Sendable {
         return try SecretServiceSession.run(argv, environment: env, stdin: stdin, timeout: timeout)
     }
 
-    /// Runs a command with exactly `environment`; the first word is looked up in PATH.
+    /// Runs a command with exactly `environment`; the first word is looked up in PATH. The run
+    /// is ToolRunner's (SIGKILL at `timeout`), with an empty stdin when none is given.
     public static func run(_ argv: [String], environment: [String: String], stdin: String? = nil,
                            timeout: TimeInterval = 60) throws -> Result {
-        let p = Process()
-        if argv[0].hasPrefix("/") {
-            p.executableURL = URL(fileURLWithPath: argv[0])
-            p.arguments = Array(argv.dropFirst())
-        } else {
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = argv
-        }
-        p.environment = environment
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = input
-        try p.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try? input.fileHandleForWriting.close()
-        // Read both pipes concurrently so a chatty child cannot block on a full pipe.
-        nonisolated(unsafe) var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let timer = DispatchWorkItem { if p.isRunning { p.terminate() } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: timer)
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        p.waitUntilExit()
-        timer.cancel()
-        return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        let (path, args) = argv[0].hasPrefix("/") ? (argv[0], Array(argv.dropFirst())) : ("/usr/bin/env", argv)
+        let r = try ToolRunner.run(path, args, environment: environment, stdin: Data((stdin ?? "").utf8), timeout: timeout)
+        return Result(status: r.status, stdout: r.stdoutText, stderr: r.stderrText)
     }
 }

@@ -68,6 +68,11 @@ public final class ScriptedPrompt: Prompter, @unchecked Sendable {
     public var secrets: [String]
     public var lines: [String]
     public var asked: [String] = []
+    /// Lines shown with `say` (MFA hints, the IdP URL).
+    public var said: [String] = []
+    /// Runs at each idle step of a read that waits on two things (the person's other device); a
+    /// line it returns is what the person then types.
+    public var whileWaiting: (() throws -> String?)?
     public init(secrets: [String] = [], lines: [String] = []) {
         self.secrets = secrets
         self.lines = lines
@@ -83,6 +88,17 @@ public final class ScriptedPrompt: Prompter, @unchecked Sendable {
         guard !lines.isEmpty else { throw SGError.usage("script ran out of lines at: \(prompt)") }
         return lines.removeFirst()
     }
-    public func say(_ text: String) {}
+    public func say(_ text: String) { said.append(text) }
+    /// An empty scripted secret types nothing: the wait then ends only when `idle` says so.
+    public func readSecret(_ prompt: String, every interval: Double, idle: () throws -> Bool) throws -> SecretBytes? {
+        guard secrets.first == "" else { return try readSecret(prompt) }
+        asked.append(prompt)
+        secrets.removeFirst()
+        while true {
+            if let typed = try whileWaiting?() { return SecretBytes(string: typed) }
+            if try !idle() { return nil }
+            usleep(UInt32(interval * 1_000_000))
+        }
+    }
 }
 #endif

@@ -11,6 +11,11 @@ public struct SimReady: Decodable, Sendable {
         public let password: String
         public let oob: Bool
         public let redirect: Bool
+        /// Names of the second challenge's mechanisms (`EMAIL`, `OTP`, `OATH`, …).
+        public let mechanisms: [String]
+        public let newPackage: Bool
+        /// `browser` or `pin` for external-IdP users.
+        public let idp: String?
     }
     public struct ServiceUser: Decodable, Sendable {
         public let name: String
@@ -23,6 +28,7 @@ public struct SimReady: Decodable, Sendable {
         public let identity: [String: IdentityUser]
         public let identityService: ServiceUser
         public let oobPolls: Int
+        public let securityAnswer: String
     }
 
     public let pid: Int32
@@ -194,6 +200,15 @@ public final class Simulator: @unchecked Sendable {
     @discardableResult
     public func post(_ path: String) throws -> (status: Int, body: Data) {
         try admin(path, json: [String: Any]())
+    }
+
+    /// An admin call's JSON object reply (`/admin/identity/outbox`, `/admin/identity/totp`, …).
+    public func adminObject(_ path: String, json: Any? = nil) throws -> [String: Any] {
+        let r = try admin(path, json: json)
+        guard r.status == 200, let object = try JSONSerialization.jsonObject(with: r.body) as? [String: Any] else {
+            throw SimulatorError.admin("\(path): \(r.status) \(String(decoding: r.body, as: UTF8.self))")
+        }
+        return object
     }
 
     public func log() throws -> [SimLogEntry] {

@@ -10,41 +10,29 @@ public struct ToolRun: Sendable {
 }
 
 /// Runs a binary with a given environment and stdin, with a hard time limit (a hang is a failure,
-/// not a stuck test run).
+/// not a stuck test run): at the limit the child gets SIGKILL, which it cannot ignore, and the
+/// run throws. This is the one runner: every test that runs a process to completion uses it.
+///
+/// The child is started with posix_spawn (`Spawned`), not Foundation's `Process`, whose exit
+/// detection waits for every process holding an inherited descriptor. stdout and stderr go to
+/// unlinked temporary files and stdin comes from one: there is no pipe to drain, so no deadlock,
+/// and a process the child leaves behind with its output open cannot hold up the run.
 public enum ToolRunner {
     public static func run(_ path: String, _ args: [String] = [], environment: [String: String],
                            stdin: Data? = nil, timeout: TimeInterval = 60, cwd: URL? = nil) throws -> ToolRun {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = args
-        p.environment = environment
-        if let cwd { p.currentDirectoryURL = cwd }
-        let out = Pipe(), err = Pipe(), inp = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = stdin == nil ? FileHandle.nullDevice : inp
-        try p.run()
-        if let stdin {
-            try? inp.fileHandleForWriting.write(contentsOf: stdin)
-            try? inp.fileHandleForWriting.close()
-        }
-        final class Box: @unchecked Sendable { var out = Data(); var err = Data() }
-        let box = Box()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { box.out = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter()
-        DispatchQueue.global().async { box.err = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let out = try ScratchFile(), err = try ScratchFile()
+        let input = try stdin.map { try ScratchFile(holding: $0) }
+        let child = try Spawned([path] + args, environment: environment, baseEnvironment: false, cwd: cwd?.path,
+                                stdin: input?.fd ?? -1, stdout: out.fd, stderr: err.fd)
         let deadline = Date(timeIntervalSinceNow: timeout)
-        while p.isRunning && Date() < deadline { usleep(5_000) }
-        if p.isRunning {
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
-            throw NSError(domain: "ToolRunner", code: 1, userInfo: [NSLocalizedDescriptionKey: "\(path) \(args.first ?? "") hung for \(Int(timeout)) s"])
+        while child.isRunning {
+            if Date() > deadline {
+                child.wait(timeout: 0)   // SIGKILL, then reaped
+                throw NSError(domain: "ToolRunner", code: 1, userInfo: [NSLocalizedDescriptionKey: "\(path) \(args.first ?? "") hung for \(Int(timeout)) s"])
+            }
+            usleep(5_000)
         }
-        p.waitUntilExit()
-        group.wait()
-        return ToolRun(status: p.terminationStatus, stdout: box.out, stderr: box.err)
+        return ToolRun(status: child.wait(timeout: 0), stdout: out.contents(), stderr: err.contents())
     }
 
     /// A clean environment for a tool run: PATH, HOME and the given variables only.

@@ -309,6 +309,30 @@ class Bench:
         self.bars.append(("5. sg-token get ≤ 1.2× secret-tool lookup", sg, st, "le", 1.2))
         self.startup.append(("sg-token get, cached (secret-service)", sg))
 
+    def row6(self):
+        """A hostile config and secrets.yml nested 40,000 deep: refused at the 65th level while
+        libyaml parses (issue 13 item 5: the whole-document loader took 3.7 s on this input)."""
+        sec = self.tool("sg-secret")
+        exe = self.tool("sg-exec")
+        if not sec or not exe:
+            self.missing("6", "sg-secret/sg-exec")
+            return
+        deep = "[" * 40_000 + "]" * 40_000
+        config = self.file("deep-config.yaml", "version: 1\nsecrets: " + deep + "\n")
+        os.chmod(config, 0o600)
+        secrets = self.file("deep-secrets.yml", "A: " + deep + "\n")
+        cmds = [Cmd.one("sg-secret sg:x, config nested 40,000 deep (exit 78)", [sec, "sg:x"],
+                        dict(self.env_file, SG_CONFIG=config), ok_rc=(78,)),
+                Cmd.one("sg-exec -f secrets.yml nested 40,000 deep (exit 65)", [exe, "-f", secrets, "--", "/bin/true"],
+                        self.env_file, ok_rc=(65,))]
+        try:
+            for c in cmds:
+                check(c)
+        except RunFailed as e:
+            self.failed("6", "deep YAML", e)
+            return
+        self.measure("6", cmds, 50)
+
     def seed_token(self):
         exp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(time.time() + 3600))
         js = json.dumps({"token": "bench-" + os.urandom(24).hex(), "username": "sim",
@@ -542,7 +566,7 @@ def main():
     for o in ("--bin", "--sim-state", "--work", "--libsecret", "--python", "--hello", "--hello-foundation", "--hello-essentials", "--out"):
         ap.add_argument(o, required=True)
     ap.add_argument("--scale", type=float, default=1.0)
-    ap.add_argument("--rows", default="12345")
+    ap.add_argument("--rows", default="123456")
     a = ap.parse_args()
     os.sched_setaffinity(0, {1} if os.cpu_count() > 1 else {0})
     import bench_measure

@@ -2,14 +2,6 @@ import Foundation
 import SGTestSupport
 import XCTest
 
-/// What a finished process left behind.
-struct RunResult {
-    let status: Int32
-    let stdout: Data
-    let stderr: String
-    var text: String { String(decoding: stdout, as: UTF8.self) }
-}
-
 /// A private environment for running the real binaries against a simulator: own HOME and XDG
 /// folders, no system git config, no prompts, the package's binaries first on PATH, and an sg
 /// config in the sim's state folder (so its relative `apikeys/` paths resolve).
@@ -21,7 +13,6 @@ final class ToolEnvironment {
 
     init(sim: Simulator, label: String) throws {
         self.sim = sim
-        signal(SIGPIPE, SIG_IGN)   // a helper may exit without reading all of its input
         home = try TestPaths.makeTempDir(label)
         for d in [".config", "run", "state", "cache"] {
             try FileManager.default.createDirectory(at: home.appendingPathComponent(d), withIntermediateDirectories: true,
@@ -69,42 +60,14 @@ final class ToolEnvironment {
         return env
     }
 
-    /// Runs `argv` (argv[0] looked up on PATH) with `stdin`, in `cwd`.
+    /// Runs `argv` (argv[0] looked up on PATH) with `stdin`, in `cwd`, through SGTestSupport's
+    /// ToolRunner: the one runner, which kills a child that outlives `timeout` with SIGKILL.
     @discardableResult
-    func run(_ argv: [String], stdin: Data = Data(), cwd: URL? = nil, timeout: TimeInterval = 60) throws -> RunResult {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = argv
-        p.environment = environment
-        p.currentDirectoryURL = cwd ?? home
-        let outURL = home.appendingPathComponent("out-\(UUID().uuidString)")
-        let errURL = home.appendingPathComponent("err-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: outURL)
-            try? FileManager.default.removeItem(at: errURL)
-        }
-        let inPipe = Pipe()
-        p.standardInput = inPipe
-        p.standardOutput = try FileHandle(forWritingTo: outURL)
-        p.standardError = try FileHandle(forWritingTo: errURL)
-        try p.run()
-        let writer = Thread {
-            try? inPipe.fileHandleForWriting.write(contentsOf: stdin)
-            try? inPipe.fileHandleForWriting.close()
-        }
-        writer.start()
-        let deadline = Date(timeIntervalSinceNow: timeout)
-        while p.isRunning {
-            if Date() > deadline { p.terminate(); XCTFail("\(argv) timed out") }
-            usleep(5_000)
-        }
-        return RunResult(status: p.terminationStatus, stdout: try Data(contentsOf: outURL),
-                         stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+    func run(_ argv: [String], stdin: Data = Data(), cwd: URL? = nil, timeout: TimeInterval = 60) throws -> ToolRun {
+        try ToolRunner.run("/usr/bin/env", argv, environment: environment, stdin: stdin, timeout: timeout, cwd: cwd ?? home)
     }
 
-    func run(_ argv: [String], input: String, cwd: URL? = nil) throws -> RunResult {
+    func run(_ argv: [String], input: String, cwd: URL? = nil) throws -> ToolRun {
         try run(argv, stdin: Data(input.utf8), cwd: cwd)
     }
 
