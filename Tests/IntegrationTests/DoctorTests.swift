@@ -24,14 +24,14 @@ final class DoctorTests: XCTestCase {
         env = nil
     }
 
-    func doctor() throws -> (status: Int32, lines: [String], result: RunResult) {
+    func doctor() throws -> (status: Int32, lines: [String], result: ToolRun) {
         let r = try env.run(["sg-doctor", "--timeout", "5"], timeout: 120)
-        let lines = r.text.split(separator: "\n").map(String.init)
+        let lines = r.stdoutText.split(separator: "\n").map(String.init)
         // No value of any secret appears, whatever the outcome.
         for value in sim.ready.passwords.values where value.count >= 6 {
-            XCTAssertFalse(r.text.contains(value) || r.stderr.contains(value), "a secret value was printed")
+            XCTAssertFalse(r.stdoutText.contains(value) || r.stderrText.contains(value), "a secret value was printed")
         }
-        for key in sim.ready.apiKeys.values { XCTAssertFalse(r.text.contains(key) || r.stderr.contains(key), "an API key was printed") }
+        for key in sim.ready.apiKeys.values { XCTAssertFalse(r.stdoutText.contains(key) || r.stderrText.contains(key), "an API key was printed") }
         return (r.status, lines, r)
     }
 
@@ -44,32 +44,32 @@ final class DoctorTests: XCTestCase {
 
     func testAHealthySetupPassesEveryCheck() throws {
         let d = try doctor()
-        XCTAssertEqual(d.status, 0, d.result.text + d.result.stderr)
+        XCTAssertEqual(d.status, 0, d.result.stdoutText + d.result.stderrText)
         XCTAssertEqual(problems(d.lines), [])
-        XCTAssertTrue(d.lines.contains { $0.hasPrefix("ok       config: config read: \(sim.ready.config)") }, d.result.text)
-        XCTAssertTrue(d.lines.contains { $0.hasPrefix("ok       appliance 127.0.0.1:\(sim.ready.port) (profile sim): DNS, TCP and TLS") && $0.contains("client certificate accepted") }, d.result.text)
-        XCTAssertTrue(d.lines.contains("ok       secret demo-db: the API key is accepted"), d.result.text)
-        XCTAssertTrue(d.lines.contains { $0.hasPrefix("ok       keyring: file") }, d.result.text)
-        XCTAssertTrue(d.lines.contains { $0.hasPrefix("ok       ssh-agent: \(agent.socketPath) answers") }, d.result.text)
-        XCTAssertTrue(d.lines.contains("ok       git credential.helper: sg"), d.result.text)
-        XCTAssertTrue(d.lines.contains { $0.hasPrefix("ok       git credential.useHttpPath: true") }, d.result.text)
+        XCTAssertTrue(d.lines.contains { $0.hasPrefix("ok       config: config read: \(sim.ready.config)") }, d.result.stdoutText)
+        XCTAssertTrue(d.lines.contains { $0.hasPrefix("ok       appliance 127.0.0.1:\(sim.ready.port) (profile sim): DNS, TCP and TLS") && $0.contains("client certificate accepted") }, d.result.stdoutText)
+        XCTAssertTrue(d.lines.contains("ok       secret demo-db: the API key is accepted"), d.result.stdoutText)
+        XCTAssertTrue(d.lines.contains { $0.hasPrefix("ok       keyring: file") }, d.result.stdoutText)
+        XCTAssertTrue(d.lines.contains { $0.hasPrefix("ok       ssh-agent: \(agent.socketPath) answers") }, d.result.stdoutText)
+        XCTAssertTrue(d.lines.contains("ok       git credential.helper: sg"), d.result.stdoutText)
+        XCTAssertTrue(d.lines.contains { $0.hasPrefix("ok       git credential.useHttpPath: true") }, d.result.stdoutText)
     }
 
     func testAMissingConfigIsTheOnlyProblemAndExits78() throws {
         env.extra["SG_CONFIG"] = env.home.path + "/nowhere.yaml"
         let d = try doctor()
         XCTAssertEqual(d.status, 78)
-        XCTAssertEqual(problems(d.lines).count, 1, d.result.text)
-        XCTAssertTrue(d.lines[0].contains("SG_CONFIG names \(env.home.path)/nowhere.yaml, which does not exist"), d.result.text)
+        XCTAssertEqual(problems(d.lines).count, 1, d.result.stdoutText)
+        XCTAssertTrue(d.lines[0].contains("SG_CONFIG names \(env.home.path)/nowhere.yaml, which does not exist"), d.result.stdoutText)
     }
 
     func testAWrongPortIsNamed() throws {
         let port = LoopbackPort.unused()
         try writeConfig { $0.replacingOccurrences(of: "127.0.0.1:\(self.sim.ready.port)\"]", with: "127.0.0.1:\(port)\"]") }
         let d = try doctor()
-        XCTAssertEqual(d.status, 69, d.result.text)
-        XCTAssertTrue(d.lines.contains { $0.hasPrefix("PROBLEM  appliance 127.0.0.1:\(port) (profile sim): nothing listens on 127.0.0.1:\(port)") }, d.result.text)
-        XCTAssertEqual(d.lines.filter { $0.hasPrefix("PROBLEM  secret ") }.count, 1, d.result.text)
+        XCTAssertEqual(d.status, 69, d.result.stdoutText)
+        XCTAssertTrue(d.lines.contains { $0.hasPrefix("PROBLEM  appliance 127.0.0.1:\(port) (profile sim): nothing listens on 127.0.0.1:\(port)") }, d.result.stdoutText)
+        XCTAssertEqual(d.lines.filter { $0.hasPrefix("PROBLEM  secret ") }.count, 1, d.result.stdoutText)
     }
 
     func testAnUntrustedServerCertificateIsNamed() throws {
@@ -79,8 +79,8 @@ final class DoctorTests: XCTestCase {
             return lines.joined(separator: "\n")
         }
         let d = try doctor()
-        XCTAssertEqual(d.status, 78, d.result.text)
-        XCTAssertTrue(d.lines.contains { $0.hasPrefix("PROBLEM  appliance 127.0.0.1:\(sim.ready.port) (profile sim): server certificate not trusted") }, d.result.text)
+        XCTAssertEqual(d.status, 78, d.result.stdoutText)
+        XCTAssertTrue(d.lines.contains { $0.hasPrefix("PROBLEM  appliance 127.0.0.1:\(sim.ready.port) (profile sim): server certificate not trusted") }, d.result.stdoutText)
     }
 
     func testARejectedClientCertificateIsNamed() throws {
@@ -90,8 +90,8 @@ final class DoctorTests: XCTestCase {
         }
         XCTAssertTrue(try String(contentsOfFile: env.configPath, encoding: .utf8).contains(sim.ready.rogueCert))
         let d = try doctor()
-        XCTAssertEqual(d.status, 77, d.result.text)
-        XCTAssertTrue(d.lines.contains { $0.hasPrefix("PROBLEM  appliance 127.0.0.1:\(sim.ready.port) (profile sim): access denied") }, d.result.text)
+        XCTAssertEqual(d.status, 77, d.result.stdoutText)
+        XCTAssertTrue(d.lines.contains { $0.hasPrefix("PROBLEM  appliance 127.0.0.1:\(sim.ready.port) (profile sim): access denied") }, d.result.stdoutText)
     }
 
     func testARefusedAPIKeyAndAnEmptyOneAreNamedPerSecret() throws {
@@ -105,9 +105,9 @@ final class DoctorTests: XCTestCase {
         }
         let d = try doctor()
         XCTAssertNotEqual(d.status, 0)
-        XCTAssertTrue(d.lines.contains { $0.hasPrefix("PROBLEM  secret demo-db: access denied") }, d.result.text)
-        XCTAssertTrue(d.lines.contains { $0.hasPrefix("PROBLEM  API key of secret quote-pw: \(empty) is empty") }, d.result.text)
-        XCTAssertTrue(d.lines.contains("ok       secret unicode-pw: the API key is accepted"), d.result.text)
+        XCTAssertTrue(d.lines.contains { $0.hasPrefix("PROBLEM  secret demo-db: access denied") }, d.result.stdoutText)
+        XCTAssertTrue(d.lines.contains { $0.hasPrefix("PROBLEM  API key of secret quote-pw: \(empty) is empty") }, d.result.stdoutText)
+        XCTAssertTrue(d.lines.contains("ok       secret unicode-pw: the API key is accepted"), d.result.stdoutText)
     }
 
     func testAnAPIKeyFileOthersCanReadIsRefusedWithTheChmod() throws {
@@ -116,33 +116,33 @@ final class DoctorTests: XCTestCase {
         chmod(open, 0o644)
         try writeConfig { $0.replacingOccurrences(of: "api-key: {file: apikeys/demo-db}", with: "api-key: {file: \"\(open)\"}") }
         let d = try doctor()
-        XCTAssertEqual(d.status, 78, d.result.text)
-        XCTAssertTrue(d.lines.contains { $0.hasPrefix("PROBLEM  API key of secret demo-db: refusing \(open)") && $0.contains("chmod") }, d.result.text)
+        XCTAssertEqual(d.status, 78, d.result.stdoutText)
+        XCTAssertTrue(d.lines.contains { $0.hasPrefix("PROBLEM  API key of secret demo-db: refusing \(open)") && $0.contains("chmod") }, d.result.stdoutText)
     }
 
     func testTheA2AServiceOffIsReportedPerSecret() throws {
         try sim.admin("/admin/a2a", json: ["enabled": false])
         let d = try doctor()
-        XCTAssertEqual(d.status, 69, d.result.text)
+        XCTAssertEqual(d.status, 69, d.result.stdoutText)
         // Said once for the profile (its first secret), not after every secret's retries.
-        XCTAssertEqual(d.lines.filter { $0.hasPrefix("PROBLEM  secret ") && $0.contains(": service unavailable") }.count, 1, d.result.text)
-        XCTAssertTrue(d.lines.contains("skipped  secret demo-db: not checked: profile sim failed above"), d.result.text)
+        XCTAssertEqual(d.lines.filter { $0.hasPrefix("PROBLEM  secret ") && $0.contains(": service unavailable") }.count, 1, d.result.stdoutText)
+        XCTAssertTrue(d.lines.contains("skipped  secret demo-db: not checked: profile sim failed above"), d.result.stdoutText)
     }
 
     func testGitSettingsThatDoNotMatchTheRulesAreNamed() throws {
         XCTAssertEqual(try env.run(["git", "config", "--global", "--unset", "credential.helper"]).status, 0)
         XCTAssertEqual(try env.run(["git", "config", "--global", "--unset", "credential.useHttpPath"]).status, 0)
         let d = try doctor()
-        XCTAssertEqual(d.status, 78, d.result.text)
-        XCTAssertTrue(d.lines.contains("PROBLEM  git credential.helper: git does not call sg: run: git config --global credential.helper sg"), d.result.text)
-        XCTAssertTrue(d.lines.contains { $0.hasPrefix("PROBLEM  git credential.useHttpPath: rule https://git.sim.example/team") && $0.hasSuffix("run: git config --global credential.useHttpPath true") }, d.result.text)
+        XCTAssertEqual(d.status, 78, d.result.stdoutText)
+        XCTAssertTrue(d.lines.contains("PROBLEM  git credential.helper: git does not call sg: run: git config --global credential.helper sg"), d.result.stdoutText)
+        XCTAssertTrue(d.lines.contains { $0.hasPrefix("PROBLEM  git credential.useHttpPath: rule https://git.sim.example/team") && $0.hasSuffix("run: git config --global credential.useHttpPath true") }, d.result.stdoutText)
     }
 
     func testNoSSHAgentIsNamedWhenKeysAreConfigured() throws {
         env.extra["SSH_AUTH_SOCK"] = nil
         let d = try doctor()
-        XCTAssertEqual(d.status, 69, d.result.text)
-        XCTAssertTrue(d.lines.contains("PROBLEM  ssh-agent: SSH_AUTH_SOCK is not set: start one with: eval \"$(ssh-agent)\""), d.result.text)
+        XCTAssertEqual(d.status, 69, d.result.stdoutText)
+        XCTAssertTrue(d.lines.contains("PROBLEM  ssh-agent: SSH_AUTH_SOCK is not set: start one with: eval \"$(ssh-agent)\""), d.result.stdoutText)
     }
 
     func testALockedKeyringIsNamed() throws {
@@ -151,7 +151,7 @@ final class DoctorTests: XCTestCase {
         env.extra["DBUS_SESSION_BUS_ADDRESS"] = session.address
         env.extra["SG_KEYRING"] = "secret-service"
         let d = try doctor()
-        XCTAssertEqual(d.status, 69, d.result.text)
-        XCTAssertTrue(d.lines.contains { $0.hasPrefix("PROBLEM  keyring: Secret Service") && $0.contains("is LOCKED") }, d.result.text)
+        XCTAssertEqual(d.status, 69, d.result.stdoutText)
+        XCTAssertTrue(d.lines.contains { $0.hasPrefix("PROBLEM  keyring: Secret Service") && $0.contains("is LOCKED") }, d.result.stdoutText)
     }
 }

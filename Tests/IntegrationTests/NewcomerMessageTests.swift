@@ -45,50 +45,58 @@ final class NewcomerMessageTests: XCTestCase {
 
     func testUnknownSecretSaysWhichConfigWasRead() throws {
         let r = try env.run(["sg-secret", "sg:no-such-secret"])
-        XCTAssertEqual(r.status, 67, r.stderr)
-        XCTAssertTrue(r.stderr.contains("config read: \(sim.ready.config)"), r.stderr)
-        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertEqual(r.status, 67, r.stderrText)
+        XCTAssertTrue(r.stderrText.contains("config read: \(sim.ready.config)"), r.stderrText)
+        XCTAssertEqual(r.stderrText.split(separator: "\n").count, 1, r.stderrText)
     }
 
     func testDebugLogNamesTheConfigFilesLoaded() throws {
         env.extra["SG_LOG"] = "debug"
         let r = try env.run(["sg-secret", "-n", "demo-db"])
-        XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stderr.contains("config: reading \(sim.ready.config)"), r.stderr)
-        XCTAssertTrue(r.stderr.contains("config: /etc/sg/config.yaml not found") || r.stderr.contains("config: reading /etc/sg/config.yaml"), r.stderr)
+        XCTAssertEqual(r.status, 0, r.stderrText)
+        XCTAssertTrue(r.stderrText.contains("config: reading \(sim.ready.config)"), r.stderrText)
+        XCTAssertTrue(r.stderrText.contains("config: /etc/sg/config.yaml not found") || r.stderrText.contains("config: reading /etc/sg/config.yaml"), r.stderrText)
     }
 
     func testGitDebugLogSaysWhyNoRuleMatched() throws {
         env.extra["SG_LOG"] = "debug"
         let noPath = try env.run(["git-credential-sg", "get"], input: "protocol=https\nhost=git.sim.example\n\n")
-        XCTAssertEqual(noPath.status, 0, noPath.stderr)
+        XCTAssertEqual(noPath.status, 0, noPath.stderrText)
         XCTAssertEqual(noPath.stdout.count, 0)
-        XCTAssertTrue(noPath.stderr.contains("rule https://git.sim.example/team (\(sim.ready.config):"), noPath.stderr)
-        XCTAssertTrue(noPath.stderr.contains("git sent none; run: git config --global credential.useHttpPath true"), noPath.stderr)
+        XCTAssertTrue(noPath.stderrText.contains("rule https://git.sim.example/team (\(sim.ready.config):"), noPath.stderrText)
+        XCTAssertTrue(noPath.stderrText.contains("git sent none; run: git config --global credential.useHttpPath true"), noPath.stderrText)
 
         let otherHost = try env.run(["git-credential-sg", "get"], input: "protocol=https\nhost=git.other.example\npath=team/r.git\n\n")
         XCTAssertEqual(otherHost.stdout.count, 0)
-        XCTAssertTrue(otherHost.stderr.contains("host is git.sim.example, git asked for git.other.example"), otherHost.stderr)
+        XCTAssertTrue(otherHost.stderrText.contains("host is git.sim.example, git asked for git.other.example"), otherHost.stderrText)
 
         let otherPath = try env.run(["git-credential-sg", "get"], input: "protocol=https\nhost=git.sim.example\npath=ops/r.git\n\n")
-        XCTAssertTrue(otherPath.stderr.contains("path /team is not a prefix of /ops/r.git"), otherPath.stderr)
-        XCTAssertTrue(otherPath.stderr.contains("config read: \(sim.ready.config)"), otherPath.stderr)
+        XCTAssertTrue(otherPath.stderrText.contains("path /team is not a prefix of /ops/r.git"), otherPath.stderrText)
+        XCTAssertTrue(otherPath.stderrText.contains("config read: \(sim.ready.config)"), otherPath.stderrText)
 
         // Without SG_LOG a miss stays silent: git's next helper answers.
         env.extra["SG_LOG"] = nil
         let quiet = try env.run(["git-credential-sg", "get"], input: "protocol=https\nhost=git.sim.example\n\n")
-        XCTAssertEqual(quiet.stderr, "")
+        XCTAssertEqual(quiet.stderrText, "")
     }
 
     func testGitDebugLogSaysNoUsernameIsKnown() throws {
         try env.writeConfig(git: "  rules:\n    - {url: https://git.sim.example/nouser, secret: unicode-pw}\n")
         env.extra["SG_LOG"] = "debug"
         let r = try env.run(["git-credential-sg", "get"], input: "protocol=https\nhost=git.sim.example\npath=nouser/r.git\n\n")
-        XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.text.contains("password="), "answered")
-        XCTAssertFalse(r.text.contains("username="))
-        XCTAssertTrue(r.stderr.contains("no username is known for https://git.sim.example/nouser/r.git"), r.stderr)
-        XCTAssertFalse(r.stderr.contains(try XCTUnwrap(sim.ready.passwords["unicode-pw"])))
+        XCTAssertEqual(r.status, 0, r.stderrText)
+        XCTAssertTrue(r.stdoutText.contains("password="), "answered")
+        XCTAssertFalse(r.stdoutText.contains("username="))
+        XCTAssertTrue(r.stderrText.contains("no username is known for https://git.sim.example/nouser/r.git"), r.stderrText)
+        XCTAssertFalse(r.stderrText.contains(try XCTUnwrap(sim.ready.passwords["unicode-pw"])))
+    }
+
+    func testAnUnmappedAskpassPromptSaysWhichConfigWasRead() throws {
+        let r = try env.run(["sg-askpass", "nobody@nowhere.example's password: "])
+        XCTAssertEqual(r.status, 1, r.stderrText)
+        XCTAssertEqual(r.stdout.count, 0)
+        XCTAssertTrue(r.stderrText.contains("no ssh.passwords rule matches nobody@nowhere.example; config read: \(sim.ready.config)"), r.stderrText)
+        XCTAssertEqual(r.stderrText.split(separator: "\n").count, 1, r.stderrText)
     }
 
     // MARK: TLS and connections
@@ -111,25 +119,25 @@ final class NewcomerMessageTests: XCTestCase {
         defer { server.stop() }
         try writeConfig(replacing: "    appliances:", with: "    appliances: [\"127.0.0.1:\(server.port)\"]")
         let r = try env.run(["sg-secret", "demo-db"])
-        XCTAssertEqual(r.status, 78, r.stderr)
-        XCTAssertTrue(r.stderr.contains("the certificate is valid for spp.corp.example, spp, not 127.0.0.1; use one of those names in 'appliances:'"), r.stderr)
-        XCTAssertFalse(r.stderr.contains("set 'ca:'"), r.stderr)
+        XCTAssertEqual(r.status, 78, r.stderrText)
+        XCTAssertTrue(r.stderrText.contains("the certificate is valid for spp.corp.example, spp, not 127.0.0.1; use one of those names in 'appliances:'"), r.stderrText)
+        XCTAssertFalse(r.stderrText.contains("set 'ca:'"), r.stderrText)
     }
 
     func testThePlainHTTPPortSaysItDoesNotSpeakTLS() throws {
         try writeConfig(replacing: "    appliances:", with: "    appliances: [\"127.0.0.1:\(sim.ready.adminPort)\"]")
         let r = try env.run(["sg-secret", "demo-db"])
-        XCTAssertEqual(r.status, 78, r.stderr)
-        XCTAssertTrue(r.stderr.contains("127.0.0.1:\(sim.ready.adminPort) does not speak TLS"), r.stderr)
-        XCTAssertTrue(r.stderr.contains("use the appliance's HTTPS port (443)"), r.stderr)
+        XCTAssertEqual(r.status, 78, r.stderrText)
+        XCTAssertTrue(r.stderrText.contains("127.0.0.1:\(sim.ready.adminPort) does not speak TLS"), r.stderrText)
+        XCTAssertTrue(r.stderrText.contains("use the appliance's HTTPS port (443)"), r.stderrText)
     }
 
     func testAPortNobodyListensOnSaysSo() throws {
         let port = LoopbackPort.unused()
         try writeConfig(replacing: "    appliances:", with: "    appliances: [\"127.0.0.1:\(port)\"]")
         let r = try env.run(["sg-secret", "demo-db"])
-        XCTAssertEqual(r.status, 69, r.stderr)
-        XCTAssertTrue(r.stderr.contains("nothing listens on 127.0.0.1:\(port) (connection refused)"), r.stderr)
+        XCTAssertEqual(r.status, 69, r.stderrText)
+        XCTAssertTrue(r.stderrText.contains("nothing listens on 127.0.0.1:\(port) (connection refused)"), r.stderrText)
     }
 
     func testACAFileWithoutPEMNamesTheProfileAndLine() throws {
@@ -138,8 +146,8 @@ final class NewcomerMessageTests: XCTestCase {
         try writeConfig(replacing: "    ca:", with: "    ca: \"\(ca)\"")
         let line = try lineNumber(of: "    ca: \"\(ca)\"", in: env.configPath)
         let r = try env.run(["sg-secret", "demo-db"])
-        XCTAssertEqual(r.status, 78, r.stderr)
-        XCTAssertTrue(r.stderr.contains("ca \(ca) (profile sim, \(env.configPath):\(line)) holds no PEM certificate"), r.stderr)
+        XCTAssertEqual(r.status, 78, r.stderrText)
+        XCTAssertTrue(r.stderrText.contains("ca \(ca) (profile sim, \(env.configPath):\(line)) holds no PEM certificate"), r.stderrText)
     }
 
     // MARK: config mistakes
@@ -150,8 +158,8 @@ final class NewcomerMessageTests: XCTestCase {
         try writeConfig(replacing: "@@none@@", with: "", extraSecrets: "  empty-key:\n    profile: sim\n    api-key: {file: \"\(empty)\"}")
         try sim.post("/admin/reset-log")
         let r = try env.run(["sg-secret", "empty-key"])
-        XCTAssertEqual(r.status, 78, r.stderr)
-        XCTAssertEqual(r.stderr, "sg-secret: config: API key of secret 'empty-key': file \(empty) is empty\n")
+        XCTAssertEqual(r.status, 78, r.stderrText)
+        XCTAssertEqual(r.stderrText, "sg-secret: config: API key of secret 'empty-key': file \(empty) is empty\n")
         XCTAssertEqual(try env.a2aFetches(), 0, "nothing was sent to the appliance")
     }
 
@@ -159,16 +167,16 @@ final class NewcomerMessageTests: XCTestCase {
         // The secret's first entry: where a `kind:` line goes.
         let line = try lineNumber(of: "  demo-db:", in: sim.ready.config) + 1
         let r = try env.run(["sg-ssh-key", "public", "demo-db"])
-        XCTAssertEqual(r.status, 67, r.stderr)
-        XCTAssertTrue(r.stderr.contains("secret demo-db is a password, not a private-key: if it holds an SSH key, add 'kind: private-key' to it at \(sim.ready.config):\(line)"), r.stderr)
+        XCTAssertEqual(r.status, 67, r.stderrText)
+        XCTAssertTrue(r.stderrText.contains("secret demo-db is a password, not a private-key: if it holds an SSH key, add 'kind: private-key' to it at \(sim.ready.config):\(line)"), r.stderrText)
     }
 
     func testATabInTheConfigSaysTabAndTheLine() throws {
         try writeConfig(replacing: "    api-version:", with: "\tapi-version: 4")
         let line = try lineNumber(of: "\tapi-version", in: env.configPath)
         let r = try env.run(["sg-secret", "demo-db"])
-        XCTAssertEqual(r.status, 78, r.stderr)
-        XCTAssertTrue(r.stderr.contains("\(env.configPath):\(line): a tab in the indentation; YAML indents with spaces only"), r.stderr)
+        XCTAssertEqual(r.status, 78, r.stderrText)
+        XCTAssertTrue(r.stderrText.contains("\(env.configPath):\(line): a tab in the indentation; YAML indents with spaces only"), r.stderrText)
     }
 
     // MARK: arguments
@@ -176,22 +184,22 @@ final class NewcomerMessageTests: XCTestCase {
     func testSGExecNamesAnUnknownOption() throws {
         for argv in [["sg-exec", "--bogus"], ["sg-exec", "--bogus", "--", "true"]] {
             let r = try env.run(argv)
-            XCTAssertEqual(r.status, 64, "\(argv): \(r.stderr)")
-            XCTAssertTrue(r.stderr.contains("nknown option '--bogus'"), "\(argv): \(r.stderr)")
-            XCTAssertFalse(r.stderr.contains("missing command"), "\(argv): \(r.stderr)")
+            XCTAssertEqual(r.status, 64, "\(argv): \(r.stderrText)")
+            XCTAssertTrue(r.stderrText.contains("nknown option '--bogus'"), "\(argv): \(r.stderrText)")
+            XCTAssertFalse(r.stderrText.contains("missing command"), "\(argv): \(r.stderrText)")
         }
     }
 
     func testSGSecretHelpAndVersionAreWordsNotSecrets() throws {
         let help = try env.run(["sg-secret", "help"])
-        XCTAssertEqual(help.status, 0, help.stderr)
-        XCTAssertTrue(help.text.contains("USAGE: sg-secret"), help.text)
+        XCTAssertEqual(help.status, 0, help.stderrText)
+        XCTAssertTrue(help.stdoutText.contains("USAGE: sg-secret"), help.stdoutText)
         let version = try env.run(["sg-secret", "version"])
-        XCTAssertNotEqual(version.status, 67, version.stderr)
-        XCTAssertFalse(version.stderr.contains("unknown secret"), version.stderr)
+        XCTAssertNotEqual(version.status, 67, version.stderrText)
+        XCTAssertFalse(version.stderrText.contains("unknown secret"), version.stderrText)
         // A secret of that name is still reachable as a reference.
         let named = try env.run(["sg-secret", "sg:help"])
-        XCTAssertEqual(named.status, 67, named.stderr)
-        XCTAssertTrue(named.stderr.contains("unknown secret 'help'"), named.stderr)
+        XCTAssertEqual(named.status, 67, named.stderrText)
+        XCTAssertTrue(named.stderrText.contains("unknown secret 'help'"), named.stderrText)
     }
 }
