@@ -5,7 +5,28 @@
 //   SGKeyring and SGSSH sit beside SGTransport; only SGTransport touches libcurl.
 // libcurl and libsecret are loaded with dlopen on first use (CCurlShim, CSecretShim), so the
 // paths that need neither (an unmapped git host, a refused askpass prompt) do not pay for them.
+// Any change to this file, to linker flags or to the C shims must pass scripts/check-symbols.
+import Foundation
 import PackageDescription
+
+/// The include paths pkg-config gives for `packages`. CSecretShim compiles against libsecret's
+/// and GLib's own headers but must not link them (it dlopens libsecret on first use), and a
+/// `.systemLibrary(pkgConfig:)` target would add pkg-config's `-l` flags to every executable.
+/// Without pkg-config or the -dev package the list is empty and secretshim.c's #error names it.
+func pkgConfigIncludePaths(_ packages: [String]) -> [String] {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["pkg-config", "--cflags-only-I"] + packages
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return [] }
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { return [] }
+    return String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" })
+        .map(String.init).filter { $0.hasPrefix("-I") }
+}
 
 let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 
@@ -35,7 +56,9 @@ let package = Package(
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1",
                        providers: [.apt(["libyaml-dev"])]),
         .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("dl")]),
-        .target(name: "CSecretShim", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "CSecretShim",
+                cSettings: [.unsafeFlags(pkgConfigIncludePaths(["libsecret-1", "glib-2.0"]))],
+                linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "CSGSys"),
 
         // ---- Swift modules ------------------------------------------------------------------

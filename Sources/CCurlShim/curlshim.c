@@ -1,4 +1,3 @@
-#define _GNU_SOURCE   /* RTLD_DEEPBIND */
 #include "curlshim.h"
 #include <dlfcn.h>
 #include <pthread.h>
@@ -6,64 +5,58 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * Every libcurl function the shim calls: (field, symbol). The table is one static struct of
+ * pointers typed by curl.h's own prototypes (__typeof__ only names the declaration; it
+ * references no symbol), filled by dlsym, in the form of Chromium's libsecret loader: nothing
+ * is linked against libcurl and nothing in the executable is named like it. To call another
+ * libcurl function, add one line here and call it as fn.field.
+ */
+#define SG_CURL_FUNCTIONS(X) \
+    X(global_init, curl_global_init) \
+    X(easy_init, curl_easy_init) \
+    X(easy_cleanup, curl_easy_cleanup) \
+    X(easy_reset, curl_easy_reset) \
+    X(easy_perform, curl_easy_perform) \
+    X(easy_strerror, curl_easy_strerror) \
+    X(easy_setopt, curl_easy_setopt) \
+    X(easy_getinfo, curl_easy_getinfo) \
+    X(slist_append, curl_slist_append) \
+    X(slist_free_all, curl_slist_free_all) \
+    X(share_init, curl_share_init) \
+    X(share_setopt, curl_share_setopt) \
+    X(share_cleanup, curl_share_cleanup) \
+    X(version, curl_version)
+
 static struct {
-    CURLcode (*global_init)(long);
-    CURL *(*easy_init)(void);
-    void (*easy_cleanup)(CURL *);
-    void (*easy_reset)(CURL *);
-    CURLcode (*easy_perform)(CURL *);
-    const char *(*easy_strerror)(CURLcode);
-    CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
-    CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
-    struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
-    void (*slist_free_all)(struct curl_slist *);
-    CURLSH *(*share_init)(void);
-    CURLSHcode (*share_setopt)(CURLSH *, CURLSHoption, ...);
-    CURLSHcode (*share_cleanup)(CURLSH *);
-    char *(*version)(void);
+#define SG_FIELD(field, symbol) __typeof__(&symbol) field;
+    SG_CURL_FUNCTIONS(SG_FIELD)
+#undef SG_FIELD
 } fn;
 
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 static char load_error[256];
 static int load_ok = 0;
 
-#define RESOLVE(lib, field, name) do { \
-    *(void **)(&fn.field) = dlsym(lib, name); \
-    if (!fn.field) { snprintf(load_error, sizeof load_error, "libcurl lacks %s", name); return; } \
-} while (0)
-
 static void do_load(void) {
     /* RTLD_LAZY: each library's function calls are bound as the dynamic linker binds them for a
      * linked program (now for objects flagged BIND_NOW, such as libcurl itself; on first call for
      * the others). RTLD_NOW bound every call in libcurl's ~30 dependencies up front, most never
-     * made: ≈ 8 M instructions per fetch (docs/bench.md). The other shims load the same way.
-     * RTLD_DEEPBIND: the relocations of libcurl's ~30 libraries look in their own scope first,
-     * not first through this executable, libstdc++ and the rest of the global scope (≈ 3.5 M
-     * instructions a fetch). sg exports no symbols for them to find there anyway. AddressSanitizer
-     * refuses DEEPBIND, so the fuzz build goes without it. */
-    int flags = RTLD_LAZY | RTLD_LOCAL;
-    if (!dlsym(RTLD_DEFAULT, "__asan_init")) flags |= RTLD_DEEPBIND;
-    void *lib = dlopen("libcurl.so.4", flags);
-    if (!lib) lib = dlopen("libcurl.so", flags);
+     * made: ≈ 8 M instructions per fetch (docs/bench.md). No special binding flags: the
+     * executables export no library's names (scripts/check-symbols), so nothing in them can
+     * interpose on libcurl's libraries. */
+    void *lib = dlopen("libcurl.so.4", RTLD_LAZY | RTLD_LOCAL);
+    if (!lib) lib = dlopen("libcurl.so", RTLD_LAZY | RTLD_LOCAL);
     if (!lib) {
         const char *e = dlerror();
         snprintf(load_error, sizeof load_error, "cannot load libcurl.so.4 (%s); install libcurl4", e ? e : "?");
         return;
     }
-    RESOLVE(lib, global_init, "curl_global_init");
-    RESOLVE(lib, easy_init, "curl_easy_init");
-    RESOLVE(lib, easy_cleanup, "curl_easy_cleanup");
-    RESOLVE(lib, easy_reset, "curl_easy_reset");
-    RESOLVE(lib, easy_perform, "curl_easy_perform");
-    RESOLVE(lib, easy_strerror, "curl_easy_strerror");
-    RESOLVE(lib, easy_setopt, "curl_easy_setopt");
-    RESOLVE(lib, easy_getinfo, "curl_easy_getinfo");
-    RESOLVE(lib, slist_append, "curl_slist_append");
-    RESOLVE(lib, slist_free_all, "curl_slist_free_all");
-    RESOLVE(lib, share_init, "curl_share_init");
-    RESOLVE(lib, share_setopt, "curl_share_setopt");
-    RESOLVE(lib, share_cleanup, "curl_share_cleanup");
-    RESOLVE(lib, version, "curl_version");
+#define SG_RESOLVE(field, symbol) \
+    *(void **)(&fn.field) = dlsym(lib, #symbol); \
+    if (!fn.field) { snprintf(load_error, sizeof load_error, "libcurl lacks %s", #symbol); return; }
+    SG_CURL_FUNCTIONS(SG_RESOLVE)
+#undef SG_RESOLVE
     if (fn.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         snprintf(load_error, sizeof load_error, "curl_global_init failed");
         return;
@@ -143,18 +136,23 @@ CURLSH *sgcurl_share_new(void) {
     return sh;
 }
 
-void sgcurl_share_free(CURLSH *sh) {
-    if (!sh) return;
-    fn.share_cleanup(sh);
+int sgcurl_share_free(CURLSH *sh) {
+    if (!sh) return CURLSHE_OK;
+    /* While an easy handle still uses the share, curl_share_cleanup refuses (CURLSHE_IN_USE) and
+     * the share keeps calling share_lock/share_unlock on its mutexes: they must outlive it. */
+    CURLSHcode rc = fn.share_cleanup(sh);
+    if (rc != CURLSHE_OK) return rc;
     pthread_mutex_lock(&pairs_lock);
     for (struct sgshare_pair **pp = &pairs; *pp; pp = &(*pp)->next) {
         if ((*pp)->sh == sh) {
             struct sgshare_pair *p = *pp;
             *pp = p->next;
+            for (int i = 0; i < CURL_LOCK_DATA_LAST; i++) pthread_mutex_destroy(&p->locks->locks[i]);
             free(p->locks);
             free(p);
             break;
         }
     }
     pthread_mutex_unlock(&pairs_lock);
+    return CURLSHE_OK;
 }

@@ -1,9 +1,14 @@
-/* Forwarders for the libcrypto functions sg calls, resolved with dlopen/dlsym on the first call
- * (see include/COpenSSL.h for why). A libcrypto that cannot be loaded ends the process with one
- * line and EX_UNAVAILABLE, the code DESIGN.md gives a missing system component.
+/* libcrypto, loaded with dlopen on first use (see include/COpenSSL.h for why). A libcrypto that
+ * cannot be loaded ends the process with one line and EX_UNAVAILABLE, the code DESIGN.md gives a
+ * missing system component.
  *
- * The table lists every OpenSSL function the Swift modules call; the compiler checks each entry
- * against OpenSSL's own prototype. A function missing here fails the link, not the run. */
+ * SG_CRYPTO_FUNCTIONS lists every OpenSSL function the Swift modules call. dlsym fills a private
+ * table of pointers (`fn`, static; the form of Chromium's libsecret loader) and the compiler
+ * checks each entry against OpenSSL's own prototype. The Swift modules call OpenSSL's names, so
+ * each has a forwarder here that calls through the table; the forwarders are hidden (visibility
+ * "hidden"): linked into the executable, never in its dynamic symbol table, so nothing outside
+ * can bind to them and they cannot interpose on the real libcrypto that libcurl's libssl loads
+ * (scripts/check-symbols checks it). A function missing here fails the link, not the run. */
 #define _GNU_SOURCE
 #include "COpenSSL.h"
 #include <dlfcn.h>
@@ -79,8 +84,11 @@
     R(X509_NAME *, X509_get_subject_name, (const X509 *a), (a)) \
     R(PKCS12 *, d2i_PKCS12_bio, (BIO *bp, PKCS12 **p12), (bp, p12))
 
-#define POINTER(ret, name, params, args) static ret (*p_##name) params;
-SG_CRYPTO_FUNCTIONS(POINTER, POINTER)
+static struct {
+#define SG_FIELD(ret, name, params, args) ret (*name) params;
+    SG_CRYPTO_FUNCTIONS(SG_FIELD, SG_FIELD)
+#undef SG_FIELD
+} fn;
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static char load_error[256];
@@ -93,10 +101,11 @@ static void load(void) {
         snprintf(load_error, sizeof load_error, "%s", e ? e : "not found");
         return;
     }
-#define RESOLVE(ret, name, params, args) \
-    p_##name = (ret (*) params)dlsym(handle, #name); \
-    if (!p_##name) { snprintf(load_error, sizeof load_error, "libcrypto.so.3 has no %s", #name); return; }
-    SG_CRYPTO_FUNCTIONS(RESOLVE, RESOLVE)
+#define SG_RESOLVE(ret, name, params, args) \
+    fn.name = (ret (*) params)dlsym(handle, #name); \
+    if (!fn.name) { snprintf(load_error, sizeof load_error, "libcrypto.so.3 has no %s", #name); return; }
+    SG_CRYPTO_FUNCTIONS(SG_RESOLVE, SG_RESOLVE)
+#undef SG_RESOLVE
     loaded = 1;
 }
 
@@ -111,6 +120,7 @@ static void require(void) {
 
 int sg_crypto_is_loaded(void) { return loaded; }
 
-#define RETURNING(ret, name, params, args) ret name params { require(); return p_##name args; }
-#define VOID(ret, name, params, args) ret name params { require(); p_##name args; }
+#define SG_HIDDEN __attribute__((visibility("hidden")))
+#define RETURNING(ret, name, params, args) SG_HIDDEN ret name params { require(); return fn.name args; }
+#define VOID(ret, name, params, args) SG_HIDDEN ret name params { require(); fn.name args; }
 SG_CRYPTO_FUNCTIONS(RETURNING, VOID)

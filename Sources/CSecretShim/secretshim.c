@@ -1,47 +1,16 @@
 #include "secretshim.h"
+#if !__has_include(<libsecret/secret.h>)
+#error "libsecret's headers are missing: install libsecret-1-dev (Package.swift asks pkg-config for libsecret-1)"
+#endif
+#include <libsecret/secret.h>
+#include <gio/gio.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* ---- the glib / gio / libsecret declarations the shim needs (ABI of glib 2.x, libsecret 0.20) ---- */
-typedef int gboolean;
-typedef uint32_t GQuark;
-typedef struct { GQuark domain; int code; char *message; } GError;
-typedef struct _GList { void *data; struct _GList *next; struct _GList *prev; } GList;
-typedef struct _GHashTable GHashTable;
-typedef struct _GCancellable GCancellable;
-typedef struct _GVariant GVariant;
-typedef struct _GVariantType GVariantType;
-typedef struct _GDBusConnection GDBusConnection;
-typedef struct _SecretService SecretService;
-typedef struct _SecretCollection SecretCollection;
-typedef struct _SecretItem SecretItem;
-typedef struct _SecretValue SecretValue;
-typedef unsigned int (*GHashFunc)(const void *);
-typedef gboolean (*GEqualFunc)(const void *, const void *);
-typedef void (*GDestroyNotify)(void *);
-typedef void (*GHFunc)(void *key, void *value, void *user_data);
-
-/* secret-schema.h, copied layout. */
-typedef enum { SECRET_SCHEMA_ATTRIBUTE_STRING = 0 } SecretSchemaAttributeType;
-typedef struct { const char *name; SecretSchemaAttributeType type; } SecretSchemaAttribute;
-typedef enum { SECRET_SCHEMA_NONE = 0, SECRET_SCHEMA_DONT_MATCH_NAME = 1 << 1 } SecretSchemaFlags;
-typedef struct {
-    const char *name;
-    SecretSchemaFlags flags;
-    SecretSchemaAttribute attributes[32];
-    int reserved;
-    void *reserved1, *reserved2, *reserved3, *reserved4, *reserved5, *reserved6, *reserved7;
-} SecretSchema;
-
-enum { G_BUS_TYPE_SESSION = 2 };
-enum { SECRET_SERVICE_OPEN_SESSION = 1 << 1 };
-enum { SECRET_SEARCH_ALL = 1 << 1, SECRET_SEARCH_LOAD_SECRETS = 1 << 3 };
 
 /* python-keyring's SecretService backend writes Generic items with these attributes
  * (reference/ark-keyring.md §5.3). Storing uses the schema name so the item gets a real
@@ -63,45 +32,52 @@ static const SecretSchema match_schema = {
     0, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 };
 
+/*
+ * Every libsecret/GLib function the shim calls: (field, symbol). The table is one static struct
+ * of pointers typed by the library's own prototypes (__typeof__ only names the declaration; it
+ * references no symbol), filled by dlsym, in the form of Chromium's libsecret loader. This file
+ * never calls a library function by its own name, so nothing is linked against libsecret and
+ * nothing in the executable is named like the library.
+ */
+#define SG_SECRET_FUNCTIONS(X) \
+    X(free, g_free) \
+    X(error_free, g_error_free) \
+    X(quark_to_string, g_quark_to_string) \
+    X(hash_table_new_full, g_hash_table_new_full) \
+    X(hash_table_insert, g_hash_table_insert) \
+    X(hash_table_unref, g_hash_table_unref) \
+    X(hash_table_foreach, g_hash_table_foreach) \
+    X(hash_table_size, g_hash_table_size) \
+    X(str_hash, g_str_hash) \
+    X(str_equal, g_str_equal) \
+    X(strdup, g_strdup) \
+    X(list_free_full, g_list_free_full) \
+    X(object_unref, g_object_unref) \
+    X(cancellable_new, g_cancellable_new) \
+    X(cancellable_cancel, g_cancellable_cancel) \
+    X(bus_get_sync, g_bus_get_sync) \
+    X(dbus_call_sync, g_dbus_connection_call_sync) \
+    X(variant_new, g_variant_new) \
+    X(variant_get, g_variant_get) \
+    X(variant_unref, g_variant_unref) \
+    X(service_get_sync, secret_service_get_sync) \
+    X(service_search_sync, secret_service_search_sync) \
+    X(service_store_sync, secret_service_store_sync) \
+    X(service_clear_sync, secret_service_clear_sync) \
+    X(collection_for_alias_sync, secret_collection_for_alias_sync) \
+    X(collection_get_locked, secret_collection_get_locked) \
+    X(item_get_locked, secret_item_get_locked) \
+    X(item_get_label, secret_item_get_label) \
+    X(item_get_attributes, secret_item_get_attributes) \
+    X(item_get_secret, secret_item_get_secret) \
+    X(value_new, secret_value_new) \
+    X(value_get, secret_value_get) \
+    X(value_unref, secret_value_unref)
+
 static struct {
-    /* glib */
-    void (*free)(void *);
-    void (*error_free)(GError *);
-    const char *(*quark_to_string)(GQuark);
-    GHashTable *(*hash_table_new_full)(GHashFunc, GEqualFunc, GDestroyNotify, GDestroyNotify);
-    gboolean (*hash_table_insert)(GHashTable *, void *, void *);
-    void (*hash_table_unref)(GHashTable *);
-    void (*hash_table_foreach)(GHashTable *, GHFunc, void *);
-    unsigned int (*hash_table_size)(GHashTable *);
-    unsigned int (*str_hash)(const void *);
-    gboolean (*str_equal)(const void *, const void *);
-    char *(*strdup)(const char *);
-    void (*list_free_full)(GList *, GDestroyNotify);
-    void (*object_unref)(void *);
-    /* gio */
-    GCancellable *(*cancellable_new)(void);
-    void (*cancellable_cancel)(GCancellable *);
-    GDBusConnection *(*bus_get_sync)(int, GCancellable *, GError **);
-    GVariant *(*dbus_call_sync)(GDBusConnection *, const char *, const char *, const char *, const char *,
-                                GVariant *, const GVariantType *, int, int, GCancellable *, GError **);
-    GVariant *(*variant_new)(const char *, ...);
-    void (*variant_get)(GVariant *, const char *, ...);
-    void (*variant_unref)(GVariant *);
-    /* libsecret */
-    SecretService *(*service_get_sync)(int, GCancellable *, GError **);
-    GList *(*service_search_sync)(SecretService *, const SecretSchema *, GHashTable *, int, GCancellable *, GError **);
-    gboolean (*service_store_sync)(SecretService *, const SecretSchema *, GHashTable *, const char *, const char *,
-                                   SecretValue *, GCancellable *, GError **);
-    gboolean (*service_clear_sync)(SecretService *, const SecretSchema *, GHashTable *, GCancellable *, GError **);
-    SecretCollection *(*collection_for_alias_sync)(SecretService *, const char *, int, GCancellable *, GError **);
-    gboolean (*collection_get_locked)(SecretCollection *);
-    gboolean (*item_get_locked)(SecretItem *);
-    char *(*item_get_label)(SecretItem *);
-    GHashTable *(*item_get_attributes)(SecretItem *);
-    SecretValue *(*item_get_secret)(SecretItem *);
-    SecretValue *(*value_new)(const char *, long, const char *);
-    const char *(*value_get)(SecretValue *, size_t *);
-    void (*value_unref)(void *);
+#define SG_FIELD(field, symbol) __typeof__(&symbol) field;
+    SG_SECRET_FUNCTIONS(SG_FIELD)
+#undef SG_FIELD
 } fn;
 
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
@@ -109,11 +85,6 @@ static pthread_mutex_t call_lock = PTHREAD_MUTEX_INITIALIZER;
 static char load_error[256];
 static int load_ok = 0;
 static SecretService *service;   /* the libsecret singleton, kept for the process */
-
-#define RESOLVE(field, name) do { \
-    *(void **)(&fn.field) = dlsym(lib, name); \
-    if (!fn.field) { snprintf(load_error, sizeof load_error, "libsecret/glib lacks %s", name); return; } \
-} while (0)
 
 static void do_load(void) {
     void *lib = dlopen("libsecret-1.so.0", RTLD_LAZY | RTLD_LOCAL);
@@ -123,39 +94,11 @@ static void do_load(void) {
         return;
     }
     /* dlsym on the libsecret handle also searches its dependencies (glib, gobject, gio). */
-    RESOLVE(free, "g_free");
-    RESOLVE(error_free, "g_error_free");
-    RESOLVE(quark_to_string, "g_quark_to_string");
-    RESOLVE(hash_table_new_full, "g_hash_table_new_full");
-    RESOLVE(hash_table_insert, "g_hash_table_insert");
-    RESOLVE(hash_table_unref, "g_hash_table_unref");
-    RESOLVE(hash_table_foreach, "g_hash_table_foreach");
-    RESOLVE(hash_table_size, "g_hash_table_size");
-    RESOLVE(str_hash, "g_str_hash");
-    RESOLVE(str_equal, "g_str_equal");
-    RESOLVE(strdup, "g_strdup");
-    RESOLVE(list_free_full, "g_list_free_full");
-    RESOLVE(object_unref, "g_object_unref");
-    RESOLVE(cancellable_new, "g_cancellable_new");
-    RESOLVE(cancellable_cancel, "g_cancellable_cancel");
-    RESOLVE(bus_get_sync, "g_bus_get_sync");
-    RESOLVE(dbus_call_sync, "g_dbus_connection_call_sync");
-    RESOLVE(variant_new, "g_variant_new");
-    RESOLVE(variant_get, "g_variant_get");
-    RESOLVE(variant_unref, "g_variant_unref");
-    RESOLVE(service_get_sync, "secret_service_get_sync");
-    RESOLVE(service_search_sync, "secret_service_search_sync");
-    RESOLVE(service_store_sync, "secret_service_store_sync");
-    RESOLVE(service_clear_sync, "secret_service_clear_sync");
-    RESOLVE(collection_for_alias_sync, "secret_collection_for_alias_sync");
-    RESOLVE(collection_get_locked, "secret_collection_get_locked");
-    RESOLVE(item_get_locked, "secret_item_get_locked");
-    RESOLVE(item_get_label, "secret_item_get_label");
-    RESOLVE(item_get_attributes, "secret_item_get_attributes");
-    RESOLVE(item_get_secret, "secret_item_get_secret");
-    RESOLVE(value_new, "secret_value_new");
-    RESOLVE(value_get, "secret_value_get");
-    RESOLVE(value_unref, "secret_value_unref");
+#define SG_RESOLVE(field, symbol) \
+    *(void **)(&fn.field) = dlsym(lib, #symbol); \
+    if (!fn.field) { snprintf(load_error, sizeof load_error, "libsecret/glib lacks %s", #symbol); return; }
+    SG_SECRET_FUNCTIONS(SG_RESOLVE)
+#undef SG_RESOLVE
     load_ok = 1;
 }
 

@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -78,18 +79,17 @@ public enum Stderr {
 }
 
 /// Set once, by whichever thread gets there first.
-final class OnceFlag: @unchecked Sendable {
-    private var set = false
-    private var lock = pthread_mutex_t()
+final class OnceFlag: Sendable {
+    private let flag = Mutex(false)
 
-    init() { pthread_mutex_init(&lock, nil) }
+    init() {}
 
     /// Sets the flag; returns whether it was already set.
     func exchange() -> Bool {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
-        let was = set
-        set = true
-        return was
+        flag.withLock { set in
+            let was = set
+            set = true
+            return was
+        }
     }
 }

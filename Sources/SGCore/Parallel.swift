@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,31 +29,39 @@ public func parallelMap<T>(count: Int, width: Int, _ body: @escaping @Sendable (
 
 private protocol ParallelWorker: AnyObject { func work() }
 
+/// The work list shared by the threads: each index is claimed once under the mutex, and its
+/// result slot is written only by the thread that claimed it and read only after every thread
+/// has been joined, so the slots themselves need no lock.
 private final class ParallelState<T>: ParallelWorker, @unchecked Sendable {
-    var next = 0
-    var results: [T?]
-    var lock = pthread_mutex_t()
+    private let next = Mutex(0)
+    private let slots: UnsafeMutableBufferPointer<T?>
     let body: @Sendable (Int) -> T
     let count: Int
 
     init(count: Int, body: @escaping @Sendable (Int) -> T) {
         self.count = count
         self.body = body
-        results = Array(repeating: nil, count: count)
-        pthread_mutex_init(&lock, nil)
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: nil)
     }
 
+    deinit {
+        _ = slots.deinitialize()
+        slots.deallocate()
+    }
+
+    /// The results in order; only after every worker has finished.
+    var results: [T?] { Array(slots) }
+
     func claim() -> Int? {
-        pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }
-        guard next < count else { return nil }
-        next += 1
-        return next - 1
+        next.withLock { next in
+            guard next < count else { return nil }
+            next += 1
+            return next - 1
+        }
     }
 
     func work() {
-        while let i = claim() {
-            let value = body(i)
-            pthread_mutex_lock(&lock); results[i] = value; pthread_mutex_unlock(&lock)
-        }
+        while let i = claim() { slots[i] = body(i) }
     }
 }

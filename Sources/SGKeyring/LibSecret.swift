@@ -4,8 +4,9 @@ import SGCore
 import Glibc
 #endif
 
-/// The Secret Service through libsecret, loaded on first use (CSecretShim). Every call runs
-/// under `timeoutMs`; nothing here asks the daemon to unlock (no prompts).
+/// The Secret Service through libsecret, sg's only client for it, loaded on first use
+/// (CSecretShim), with libsecret's default encrypted session. Every call runs under
+/// `timeoutMs`; nothing here asks the daemon to unlock (no prompts).
 ///
 ///     let found = try LibSecret.search(["service": "isp-alice"], loadSecrets: true, timeoutMs: 1500)
 enum LibSecret {
@@ -41,16 +42,11 @@ enum LibSecret {
 
     enum Presence { case owned, activatable, absent }
 
-    /// Over libdbus when it can answer (libsecret is then not loaded at all), else libsecret's GDBus.
+    /// Asks the session bus (GDBus) whether `org.freedesktop.secrets` is owned or activatable.
     static func probe(timeoutMs: Int) throws -> Presence {
+        try load()
         var err = sgsecret_error()
-        var rc = sgsecret_fast_probe(Int32(timeoutMs), &err)
-        if rc == SGSECRET_FAST_UNAVAILABLE {
-            try load()
-            err = sgsecret_error()
-            rc = sgsecret_probe(Int32(timeoutMs), &err)
-        }
-        switch rc {
+        switch sgsecret_probe(Int32(timeoutMs), &err) {
         case 1: return .owned
         case 2: return .activatable
         case 0: return .absent
@@ -79,22 +75,11 @@ enum LibSecret {
     static func search(_ attributes: [String: String], loadSecrets: Bool, timeoutMs: Int) throws -> [KeyringItem] {
         try collect { cb, box, err in
             withAttributes(attributes) { sgsecret_search($0, loadSecrets ? 1 : 0, Int32(timeoutMs), cb, box, err) }
-        }!
-    }
-
-    /// `search` with secrets, over libdbus without loading libsecret (CSecretShim/dbusfast.c);
-    /// nil when that path cannot answer and `search` must.
-    static func fastSearch(_ attributes: [String: String], timeoutMs: Int) throws -> [KeyringItem]? {
-        try collect { cb, box, err in
-            withAttributes(attributes) { sgsecret_fast_search($0, Int32(timeoutMs), cb, box, err) }
         }
     }
 
-    static var fastPathLoaded: Bool { sgsecret_fast_is_loaded() != 0 }
-
-    /// Runs a search entry point with a callback that copies each item out; nil for
-    /// SGSECRET_FAST_UNAVAILABLE.
-    private static func collect(_ run: (sgsecret_item_cb, UnsafeMutableRawPointer, UnsafeMutablePointer<sgsecret_error>) -> Int32) throws -> [KeyringItem]? {
+    /// Runs a search entry point with a callback that copies each item out.
+    private static func collect(_ run: (sgsecret_item_cb, UnsafeMutableRawPointer, UnsafeMutablePointer<sgsecret_error>) -> Int32) throws -> [KeyringItem] {
         final class Box { var items: [KeyringItem] = [] }
         let box = Box()
         var err = sgsecret_error()
@@ -112,7 +97,6 @@ enum LibSecret {
                                              label: label.map { String(cString: $0) } ?? "", attributes: attrs,
                                              secret: secret, locked: locked != 0))
             }, Unmanaged.passUnretained(box).toOpaque(), &err)
-        if rc == SGSECRET_FAST_UNAVAILABLE { return nil }
         if rc < 0 { throw Failure(err) }
         return box.items
     }
@@ -129,21 +113,10 @@ enum LibSecret {
 
     static func lockState(alias: String, timeoutMs: Int) throws -> LockState {
         var err = sgsecret_error()
-        return try lockState(sgsecret_collection_locked(alias, Int32(timeoutMs), &err), err)!
-    }
-
-    /// `lockState` over libdbus; nil when only libsecret can answer.
-    static func fastLockState(alias: String, timeoutMs: Int) throws -> LockState? {
-        var err = sgsecret_error()
-        return try lockState(sgsecret_fast_collection_locked(alias, Int32(timeoutMs), &err), err)
-    }
-
-    private static func lockState(_ rc: Int32, _ err: sgsecret_error) throws -> LockState? {
-        switch rc {
+        switch sgsecret_collection_locked(alias, Int32(timeoutMs), &err) {
         case 1: return .locked
         case 0: return .unlocked
         case 2: return .missing
-        case SGSECRET_FAST_UNAVAILABLE: return nil
         default: throw Failure(err)
         }
     }

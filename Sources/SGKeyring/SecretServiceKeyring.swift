@@ -54,7 +54,7 @@ public final class SecretServiceKeyring: KeyringBackend {
         try guarded {
             var query = ["username": account]
             if services.count == 1 { query["service"] = services[0] }
-            let items = try readItems(query).filter { services.contains($0.service) }
+            let items = try LibSecret.search(query, loadSecrets: true, timeoutMs: timeoutMs).filter { services.contains($0.service) }
             var found: [String: SecretBytes] = [:]
             for service in services {
                 let usable = items.filter { $0.service == service && !$0.locked && $0.secret != nil }
@@ -99,17 +99,8 @@ public final class SecretServiceKeyring: KeyringBackend {
         try guarded { try LibSecret.lockState(alias: collection, timeoutMs: timeoutMs) == .locked }
     }
 
-    /// Items with their secrets, for the lookups: over libdbus when it can answer, so the hot
-    /// read path never loads libsecret (CSecretShim/dbusfast.c), else through libsecret.
-    func readItems(_ attributes: [String: String]) throws -> [KeyringItem] {
-        if let items = try LibSecret.fastSearch(attributes, timeoutMs: timeoutMs) { return items }
-        return try LibSecret.search(attributes, loadSecrets: true, timeoutMs: timeoutMs)
-    }
-
     func requireUnlocked() throws {
-        let state = try LibSecret.fastLockState(alias: collection, timeoutMs: timeoutMs)
-            ?? LibSecret.lockState(alias: collection, timeoutMs: timeoutMs)
-        switch state {
+        switch try LibSecret.lockState(alias: collection, timeoutMs: timeoutMs) {
         case .unlocked: return
         case .locked: throw lockedError()
         case .missing:

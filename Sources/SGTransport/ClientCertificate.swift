@@ -1,5 +1,6 @@
 import COpenSSL
 import SGCore
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -132,14 +133,18 @@ enum OpenSSL {
         return buf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
-    nonisolated(unsafe) private static var legacyLoaded = false
+    /// Whether the providers below are loaded. Held while they load, so a second thread waits
+    /// for them instead of parsing before they are there.
+    private static let legacyLoaded = Mutex(false)
 
     /// OpenSSL 3 needs its legacy provider for RC2/3DES PKCS#12 files (old exports, Windows).
     static func loadLegacyProvider() {
-        if legacyLoaded { return }
-        legacyLoaded = true
-        _ = OSSL_PROVIDER_load(nil, "legacy")
-        _ = OSSL_PROVIDER_load(nil, "default")
+        legacyLoaded.withLock { loaded in
+            if loaded { return }
+            _ = OSSL_PROVIDER_load(nil, "legacy")
+            _ = OSSL_PROVIDER_load(nil, "default")
+            loaded = true
+        }
     }
 
     static func parsePKCS12(_ der: SecretBytes, passphrase: SecretBytes?, what: String) throws -> ClientCertificate {

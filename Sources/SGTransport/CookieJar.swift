@@ -1,4 +1,5 @@
 import SGCore
+import Synchronization
 
 /// The cookies of one login session (rSTS PKCE, CyberArk Identity), values kept as `SecretBytes`
 /// because they carry CSRF tokens, id tokens and refresh tokens.
@@ -10,21 +11,29 @@ import SGCore
 ///     jar.set("CsrfToken", csrf)
 ///     request.addCookies(from: jar)
 ///     jar.store(from: response)
-public final class CookieJar: @unchecked Sendable {
-    public private(set) var cookies: [(name: String, value: SecretBytes)] = []
+///
+/// Safe to share between threads (an Identity login polls while it waits for a typed code):
+/// every read and change holds the jar's mutex.
+public final class CookieJar: Sendable {
+    private let state = Mutex<[(name: String, value: SecretBytes)]>([])
 
     public init() {}
 
+    /// The cookies in the order they were first set.
+    public var cookies: [(name: String, value: SecretBytes)] { state.withLock { $0 } }
+
     public func set(_ name: String, _ value: SecretBytes) {
-        cookies.removeAll { $0.name == name }
-        cookies.append((name, value))
+        state.withLock { cookies in
+            cookies.removeAll { $0.name == name }
+            cookies.append((name, value))
+        }
     }
 
-    public func remove(_ name: String) { cookies.removeAll { $0.name == name } }
+    public func remove(_ name: String) { state.withLock { $0.removeAll { $0.name == name } } }
 
-    public func value(_ name: String) -> SecretBytes? { cookies.first { $0.name == name }?.value }
+    public func value(_ name: String) -> SecretBytes? { state.withLock { $0.first { $0.name == name }?.value } }
 
-    public var isEmpty: Bool { cookies.isEmpty }
+    public var isEmpty: Bool { state.withLock { $0.isEmpty } }
 
     /// Reads every `Set-Cookie` of a response.
     public func store(from response: HTTPResponse) {
@@ -48,6 +57,7 @@ public final class CookieJar: @unchecked Sendable {
 
     /// The `Cookie` header value `a=1; b=2`, or nil when the jar is empty.
     public func header() -> SecretBytes? {
+        let cookies = self.cookies
         guard !cookies.isEmpty else { return nil }
         let out = SecretBuffer()
         for (i, c) in cookies.enumerated() {
@@ -61,13 +71,16 @@ public final class CookieJar: @unchecked Sendable {
 
     /// Replaces the jar's content with the cookies of a `Cookie` header value (`a=1; b=2`).
     public func load(header: SecretBytes) {
-        cookies.removeAll()
+        var loaded: [(name: String, value: SecretBytes)] = []
         for part in header.unsafeString().split(separator: ";") {
             guard let eq = part.firstIndex(of: "=") else { continue }
             let name = String(part[..<eq]).trimmingASCIIWhitespace()
             let value = String(part[part.index(after: eq)...])
-            if !name.isEmpty { set(name, SecretBytes(string: value)) }
+            guard !name.isEmpty else { continue }
+            loaded.removeAll { $0.name == name }
+            loaded.append((name, SecretBytes(string: value)))
         }
+        state.withLock { $0 = loaded }
     }
 }
 

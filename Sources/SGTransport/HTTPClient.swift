@@ -1,5 +1,6 @@
 import CCurlShim
 import SGCore
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,8 +19,8 @@ public final class HTTPClient: @unchecked Sendable {
     public let tls: TLSSettings
     private let identity: ClientCertificate?
     private let pool: ConnectionPool
-    private var preferred = 0
-    private var lock = pthread_mutex_t()
+    /// The appliance that answered last: where the next request starts.
+    private let preferred = Mutex(0)
     /// Retry policy knobs (tests shorten them).
     public var retry = RetryPolicy()
 
@@ -30,7 +31,6 @@ public final class HTTPClient: @unchecked Sendable {
         if let ca = tls.caFile { try FileSafety.check(ca, holdsSecrets: false) }
         identity = try tls.client.map { try ClientCertificate.load($0) }
         pool = try ConnectionPool(size: tls.poolSize)
-        pthread_mutex_init(&lock, nil)
         if tls.insecure {
             Stderr.write("sg: warning: TLS verification is OFF for profile \(profileName) (insecure: true); use ca: or pin: instead\n")
         }
@@ -131,16 +131,12 @@ public final class HTTPClient: @unchecked Sendable {
 
     private func applianceOrder(for request: HTTPRequest) -> [Int] {
         if request.absoluteURL != nil { return [0] }
-        pthread_mutex_lock(&lock)
-        let first = preferred
-        pthread_mutex_unlock(&lock)
+        let first = preferred.withLock { $0 }
         return (0..<appliances.count).map { (first + $0) % appliances.count }
     }
 
     private func setPreferred(_ index: Int) {
-        pthread_mutex_lock(&lock)
-        preferred = index
-        pthread_mutex_unlock(&lock)
+        preferred.withLock { $0 = index }
     }
 
     private func perform(_ request: HTTPRequest, on index: Int, deadline: Deadline) -> Outcome {

@@ -37,6 +37,51 @@ final class SGTokenBinaryTests: XCTestCase {
         XCTAssertEqual(auto.status, 69, auto.stderr)
     }
 
+    /// A daemon that stops answering (here: stopped with SIGSTOP) costs keyring.dbus-timeout-ms,
+    /// not GDBus's 25 s default: libsecret's calls are cancelled when the time is up.
+    func testHungDaemonIsBoundedByTheDBusTimeout() throws {
+        let s = try SecretServiceSession.start(.unlocked)
+        defer { s.stop() }
+        try FileManager.default.createDirectory(atPath: s.home + "/.config/sg", withIntermediateDirectories: true)
+        try (Self.config + "\nkeyring: {dbus-timeout-ms: 300}\n")
+            .write(toFile: s.home + "/.config/sg/config.yaml", atomically: true, encoding: .utf8)
+        let pid = try XCTUnwrap(s.keyringProcessIdentifier)
+        kill(pid, SIGSTOP)
+        defer { kill(pid, SIGCONT) }
+        let started = Date()
+        let r = try s.run([sgToken, "get", "-p", "ark"], extra: ["SG_KEYRING": "secret-service"], timeout: 60)
+        XCTAssertEqual(r.status, 69, r.stderr)
+        XCTAssertTrue(r.stderr.contains("did not answer within 300 ms (keyring.dbus-timeout-ms is 300)"), r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 20, "bounded by the timeout, not GDBus's 25 s default")
+    }
+
+    /// A libsecret that cannot be loaded is one line naming it and the package, exit 69.
+    func testLibsecretThatCannotBeLoadedIsOneLine() throws {
+        let s = try SecretServiceSession.start(.unlocked)
+        defer { s.stop() }
+        try writeConfig(s)
+        let broken = s.home + "/broken-lib"
+        try FileManager.default.createDirectory(atPath: broken, withIntermediateDirectories: true)
+        try "not an ELF file".write(toFile: broken + "/libsecret-1.so.0", atomically: true, encoding: .utf8)
+        for keyring in ["secret-service", "auto"] {
+            let r = try s.run([sgToken, "get", "-p", "ark"], extra: ["SG_KEYRING": keyring, "LD_LIBRARY_PATH": broken])
+            if keyring == "auto" {
+                // auto cannot ask the bus without libsecret: it uses the file and status says why.
+                XCTAssertEqual(r.status, 77, r.stderr)
+                let status = try s.run([sgToken, "status"], extra: ["LD_LIBRARY_PATH": broken])
+                XCTAssertEqual(status.status, 0, status.stderr)
+                XCTAssertTrue(status.stdout.hasPrefix("keyring: file ("), status.stdout)
+                XCTAssertTrue(status.stdout.contains("cannot load libsecret-1.so.0"), status.stdout)
+                continue
+            }
+            XCTAssertEqual(r.status, 69, r.stderr)
+            XCTAssertTrue(r.stderr.contains("cannot load libsecret-1.so.0 ("), r.stderr)
+            XCTAssertTrue(r.stderr.contains("install libsecret-1-0"), r.stderr)
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        }
+    }
+
     func testNoSessionBus() throws {
         let s = try SecretServiceSession.start(.noSecretService)
         defer { s.stop() }

@@ -30,22 +30,12 @@ enum Curl {
         let tmp = try TestPaths.makeTempDir("curl")
         defer { try? FileManager.default.removeItem(at: tmp) }
         let bodyFile = tmp.appendingPathComponent("body"), headFile = tmp.appendingPathComponent("head")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        p.arguments = ["-o", bodyFile.path, "-D", headFile.path, "-w", "%{http_code}", "--max-time", "20"] + args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let codes = String(decoding: outData, as: UTF8.self)
-        return CurlResult(exit: p.terminationStatus, status: Int(codes.suffix(3)) ?? 0,
+        let r = try ToolRunner.run("/usr/bin/curl", ["-o", bodyFile.path, "-D", headFile.path, "-w", "%{http_code}", "--max-time", "20"] + args,
+                                   environment: ProcessInfo.processInfo.environment, timeout: 30)
+        return CurlResult(exit: r.status, status: Int(r.stdoutText.suffix(3)) ?? 0,
                           body: (try? Data(contentsOf: bodyFile)) ?? Data(),
                           headers: (try? String(contentsOf: headFile, encoding: .utf8)) ?? "",
-                          stderr: String(decoding: errData, as: UTF8.self))
+                          stderr: r.stderrText)
     }
 
     /// safeguard-bash's A2A options (src/utils/a2a.sh): `-s -S --cacert --key --cert --http1.1`, JSON Accept.
@@ -70,15 +60,8 @@ enum Curl {
     }
 
     static func sh(_ script: String) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", script]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let r = try ToolRunner.run("/bin/sh", ["-c", script], environment: ProcessInfo.processInfo.environment)
+        return r.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 

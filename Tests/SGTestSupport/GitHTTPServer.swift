@@ -113,18 +113,11 @@ public final class GitHTTPServer: @unchecked Sendable {
     deinit { stop() }
 
     static func git(_ args: [String]) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-        p.arguments = args
         var env = ProcessInfo.processInfo.environment
         env["GIT_CONFIG_NOSYSTEM"] = "1"
         env["GIT_CONFIG_GLOBAL"] = "/dev/null"
-        p.environment = env
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw SimulatorError.admin("git \(args.joined(separator: " ")) failed: \(p.terminationStatus)") }
+        let r = try ToolRunner.run("/usr/bin/git", args, environment: env)
+        guard r.status == 0 else { throw SimulatorError.admin("git \(args.joined(separator: " ")) failed: \(r.status)") }
     }
 
     static let script = #"""

@@ -180,18 +180,11 @@ public final class Simulator: @unchecked Sendable {
             args += ["-X", "POST", "-H", "Content-Type: application/json", "--data-binary", String(decoding: body, as: UTF8.self)]
         }
         args.append(ready.adminURL + path)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0, let nl = data.lastIndex(of: UInt8(ascii: "\n")),
+        let r = try ToolRunner.run("/usr/bin/curl", args, environment: ProcessInfo.processInfo.environment, timeout: 40)
+        let data = r.stdout
+        guard r.status == 0, let nl = data.lastIndex(of: UInt8(ascii: "\n")),
               let status = Int(String(decoding: data[(nl + 1)...], as: UTF8.self)) else {
-            throw SimulatorError.admin("\(path): curl exit \(p.terminationStatus)")
+            throw SimulatorError.admin("\(path): curl exit \(r.status)")
         }
         return (status, Data(data[..<nl]))
     }

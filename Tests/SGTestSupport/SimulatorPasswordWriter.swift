@@ -15,20 +15,13 @@ extension Simulator {
         FileManager.default.createFile(atPath: header.path, contents: Data("Authorization: A2A \(key)\n".utf8),
                                        attributes: [.posixPermissions: 0o600])
         FileManager.default.createFile(atPath: body.path, contents: Data(jsonBody.utf8), attributes: [.posixPermissions: 0o600])
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        p.arguments = ["-s", "-S", "--max-time", "30", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ready.ca,
+        let args = ["-s", "-S", "--max-time", "30", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ready.ca,
                        "--cert", ready.clientCert, "--key", ready.clientKey, "-H", "@\(header.path)",
                        "-H", "Content-Type: application/json", "-X", "PUT", "--data-binary", "@\(body.path)",
                        "\(ready.baseURL)/service/a2a/v4/Credentials/Password"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0, let status = Int(String(decoding: data, as: UTF8.self)) else {
-            throw SimulatorError.admin("PUT Credentials/Password: curl exit \(p.terminationStatus)")
+        let r = try ToolRunner.run("/usr/bin/curl", args, environment: ProcessInfo.processInfo.environment, timeout: 40)
+        guard r.status == 0, let status = Int(r.stdoutText) else {
+            throw SimulatorError.admin("PUT Credentials/Password: curl exit \(r.status)")
         }
         return status
     }

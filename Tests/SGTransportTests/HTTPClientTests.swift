@@ -366,6 +366,19 @@ final class HTTPClientTests: XCTestCase {
         XCTAssertLessThanOrEqual(conns, 3)
     }
 
+    /// One client used from many threads at once: every request answers, the pool's handles are
+    /// shared, and the appliance that answered (kept under a mutex) is where the next one starts.
+    func testOneClientFromManyThreads() throws {
+        var t = tls()
+        t.poolSize = 3
+        let dead = Appliance(host: "127.0.0.1", port: try closedPort())
+        let c = try client(t, appliances: [dead, appliance])
+        let request = passwordRequest()
+        let answered = parallelMap(count: 48, width: 12) { _ in (try? c.send(request).status) == 200 }
+        XCTAssertEqual(answered.filter { $0 }.count, 48)
+        XCTAssertLessThanOrEqual(try sim.stats().connections, 3)
+    }
+
     /// A loopback port nothing listens on.
     func closedPort() throws -> Int { LoopbackPort.unused() }
 }

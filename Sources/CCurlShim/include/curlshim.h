@@ -2,7 +2,8 @@
 /*
  * libcurl, loaded on first use with dlopen("libcurl.so.4"), so that a tool only pays for curl's
  * ~30 shared libraries when it really talks to the network. The headers give the types and
- * constants; every call goes through a function pointer resolved by sgcurl_load().
+ * constants; every call goes through curlshim.c's private table of function pointers, resolved
+ * by sgcurl_load() (the form docs/decisions.md describes).
  * Also: typed, non-variadic wrappers for curl_easy_setopt/getinfo (Swift cannot call variadics).
  */
 #include <curl/curl.h>
@@ -35,7 +36,9 @@ void sgcurl_slist_free_all(struct curl_slist *list);
 
 /* A share handle for connections, TLS sessions and DNS, with its own mutexes (thread-safe). */
 CURLSH *sgcurl_share_new(void);
-void sgcurl_share_free(CURLSH *sh);
+/* CURLSHE_OK once the share and its mutexes are freed; CURLSHE_IN_USE (nothing freed) while an
+ * easy handle still uses the share: clean that handle up first. */
+int sgcurl_share_free(CURLSH *sh);
 
 const char *sgcurl_version(void);
 

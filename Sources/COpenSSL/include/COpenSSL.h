@@ -4,8 +4,9 @@
  * tools (an unmapped git host, a refused askpass prompt, a Secret Service lookup) never use it.
  *
  * The declarations are OpenSSL's own headers; the definitions Swift links against are crypto.c's
- * forwarders. The executables export no symbols (their .dynsym defines none), so the forwarders
- * never interpose on the real libcrypto that libcurl loads for TLS. */
+ * hidden forwarders over its private function table: they are never in an executable's dynamic
+ * symbol table, so they never interpose on the real libcrypto that libcurl loads for TLS
+ * (scripts/check-symbols fails a build that exports one). */
 #include <openssl/opensslv.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>

@@ -1,15 +1,18 @@
 #pragma once
 /*
- * libsecret and GDBus, loaded with dlopen("libsecret-1.so.0") on first use, so a tool that never
- * touches the keyring does not pay for loading libsecret, gio, gobject and glib.
+ * The Secret Service through libsecret, the only client sg has for it. libsecret (with gio,
+ * gobject and glib) is loaded with dlopen("libsecret-1.so.0") on first use, so a tool that never
+ * touches the keyring does not pay for it; secretshim.c compiles against libsecret's and GLib's
+ * own headers (pkg-config libsecret-1) and resolves each function into a private table.
+ * Swift sees only plain C types here, so the Swift modules need no GLib include paths.
  *
- * The few glib/libsecret types the shim needs are declared in secretshim.c itself (no glib
- * headers: this C target has no pkg-config flags). Swift sees only plain C types here.
+ * Every value is read and written over libsecret's default session, which is encrypted
+ * (Diffie-Hellman, AES): no secret crosses the bus in clear.
  *
  * Every call that talks to D-Bus runs under `timeout_ms`: GDBus calls get it as their own
- * timeout, libsecret calls get a GCancellable that a watchdog thread cancels when time is up,
- * so an unlock prompt or a hung daemon can never hang a cron job. No call here asks the
- * Secret Service to unlock anything (no prompts).
+ * timeout, libsecret calls (which take no timeout, only a GCancellable) get one that a watchdog
+ * thread cancels when time is up, so an unlock prompt or a hung daemon can never hang a cron job.
+ * No call here asks the Secret Service to unlock anything (no prompts).
  *
  * Calls are serialised by one process-wide mutex.
  */
@@ -64,24 +67,3 @@ int sgsecret_clear(const char *const *attributes, int timeout_ms, sgsecret_error
 /* Lock state of the collection with alias `alias` ("default", "session", "login").
  * 1 = locked, 0 = unlocked, 2 = no collection has that alias, -1 on error. */
 int sgsecret_collection_locked(const char *alias, int timeout_ms, sgsecret_error *err);
-
-/*
- * The read-only fast path (dbusfast.c): libdbus instead of libsecret, the "plain" session
- * algorithm, a private connection per call, every call under `timeout_ms`. Both return
- * SGSECRET_FAST_UNAVAILABLE when they cannot answer (no libdbus, no bus address, any D-Bus
- * error but a timeout): the caller then asks libsecret, which explains the failure.
- */
-#define SGSECRET_FAST_UNAVAILABLE (-2)
-
-/* sgsecret_search with secrets loaded, without libsecret. Labels are reported as "". */
-int sgsecret_fast_search(const char *const *attributes, int timeout_ms,
-                         sgsecret_item_cb cb, void *ctx, sgsecret_error *err);
-
-/* sgsecret_collection_locked without libsecret. */
-int sgsecret_fast_collection_locked(const char *alias, int timeout_ms, sgsecret_error *err);
-
-/* sgsecret_probe without libsecret. */
-int sgsecret_fast_probe(int timeout_ms, sgsecret_error *err);
-
-/* 1 once libdbus has been loaded by the fast path in this process. */
-int sgsecret_fast_is_loaded(void);
