@@ -40,6 +40,7 @@ let package = Package(
         .executable(name: "sg-secret", targets: ["sg-secret"]),
         .executable(name: "sg-token", targets: ["sg-token"]),
         .executable(name: "sg-watch", targets: ["sg-watch"]),
+        .executable(name: "sg-doctor", targets: ["sg-doctor"]),
         .executable(name: "sg-sim", targets: ["sg-sim"]),
         .executable(name: "sg-fuzz", targets: ["sg-fuzz"]),
     ],
@@ -100,6 +101,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .executableTarget(name: "sg-watch", dependencies: [
+            "SGCore", "SGCommand", "SGResolver",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
+        .executableTarget(name: "sg-doctor", dependencies: [
             "SGCore", "SGCommand", "SGResolver",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),

@@ -91,6 +91,7 @@ CURLcode sgcurl_setopt_blob(CURL *h, CURLoption opt, const void *data, size_t le
 CURLcode sgcurl_getinfo_long(CURL *h, CURLINFO info, long *out) { return fn.easy_getinfo(h, info, out); }
 CURLcode sgcurl_getinfo_double(CURL *h, CURLINFO info, double *out) { return fn.easy_getinfo(h, info, out); }
 CURLcode sgcurl_getinfo_string(CURL *h, CURLINFO info, const char **out) { return fn.easy_getinfo(h, info, out); }
+CURLcode sgcurl_getinfo_certinfo(CURL *h, struct curl_certinfo **out) { return fn.easy_getinfo(h, CURLINFO_CERTINFO, out); }
 struct curl_slist *sgcurl_slist_append(struct curl_slist *list, const char *s) { return fn.slist_append(list, s); }
 void sgcurl_slist_free_all(struct curl_slist *list) { fn.slist_free_all(list); }
 const char *sgcurl_version(void) { return fn.version ? fn.version() : "libcurl not loaded"; }

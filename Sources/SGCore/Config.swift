@@ -10,6 +10,8 @@ public struct Config: Sendable {
     public var defaultProfileName: String?
     /// The files that were read, system file first.
     public var files: [String] = []
+    /// The files `ConfigLoader.load` looked for, read or not (messages say what was read).
+    public var searched: [String] = []
 
     public init() {}
 
@@ -17,20 +19,34 @@ public struct Config: Sendable {
     public func defaultProfile() throws -> Profile {
         if let name = defaultProfileName { return try profile(name) }
         if profiles.count == 1, let only = profiles.values.first { return only }
-        if profiles.isEmpty { throw SGError.config("no profiles defined (see docs/config.md)") }
-        throw SGError.config("several profiles and no default: set default-profile or SG_PROFILE")
+        if profiles.isEmpty { throw SGError.config("no profiles defined (see docs/config.md); \(readSummary)") }
+        throw SGError.config("several profiles and no default: set default-profile or SG_PROFILE; \(readSummary)")
     }
 
     public func profile(_ name: String) throws -> Profile {
         guard let p = profiles[name] else {
-            throw SGError.config("unknown profile '\(name)' (defined: \(profiles.keys.sorted().joined(separator: ", ")))")
+            throw SGError.config("unknown profile '\(name)' (defined: \(profiles.keys.sorted().joined(separator: ", "))); \(readSummary)")
         }
         return p
     }
 
     public func secret(_ name: String) throws -> SecretSpec {
-        guard let s = secrets[name] else { throw SGError.unknownSecret(name) }
+        guard let s = secrets[name] else { throw SGError.unknownSecret(name, read: readSummary) }
         return s
+    }
+
+    /// Which config files were read and which were looked for and missing, with a `config.yml`
+    /// beside a missing `config.yaml` pointed out: the first question when a name is not found.
+    public var readSummary: String {
+        let read = files.isEmpty ? "none" : files.joined(separator: ", ")
+        var text = "config read: \(read)"
+        let missing = searched.filter { !files.contains($0) }
+        if !missing.isEmpty { text += "; not found: \(missing.joined(separator: ", "))" }
+        for path in searched where path.hasSuffix(".yaml") {
+            let sibling = String(path.dropLast(5)) + ".yml"
+            if FileSafety.exists(sibling) { text += "; \(sibling) is never read: rename it to \(path)" }
+        }
+        return text
     }
 
     /// The profile a secret uses.
@@ -92,6 +108,8 @@ public enum TLSVersion: String, Sendable { case v1_2 = "1.2", v1_3 = "1.3" }
 /// What every HTTPS connection of a profile needs to know.
 public struct TLSSettings: Sendable {
     public var caFile: String?
+    /// Where `ca:` was written ("profile NAME, FILE:LINE"), for messages about the CA file.
+    public var caOrigin: String = ""
     public var pins: [String] = []
     public var insecure = false
     public var tlsMax: TLSVersion?
@@ -180,6 +198,8 @@ public struct SecretSpec: Sendable {
     public var passphraseSecret: String?
     /// For an API-key secret: the field `sg:NAME` gives.
     public var field: String?
+    /// Where the secret was written (`file:line`), for messages that say what to change.
+    public var origin: String = ""
     /// URL prefixes for which git's `credential.<url>.sgSecret` may choose this secret (`git-urls:`).
     public var gitURLs: [String] = []
     public init(name: String) { self.name = name }

@@ -21,14 +21,20 @@ public enum ConfigLoader {
         var config = Config()
         var layers: [Config] = []
         let user = userPath(environment: env)
-        for path in [systemPath, user] where FileSafety.exists(path) {
-            if path == systemPath && path == user { continue }
+        let searched = systemPath == user ? [user] : [systemPath, user]
+        for path in searched {
+            guard FileSafety.exists(path) else {
+                Log.logger.debug("config: \(path) not found")
+                continue
+            }
+            Log.logger.debug("config: reading \(path)")
             layers.append(try loadFile(path, home: Environment.home(env)))
         }
         if let explicit = env["SG_CONFIG"], !explicit.isEmpty, !FileSafety.exists(explicit) {
             throw SGError.config("SG_CONFIG names \(explicit), which does not exist")
         }
         for layer in layers { config.merge(layer) }
+        config.searched = searched
         if let p = env["SG_PROFILE"], !p.isEmpty {
             config.defaultProfileName = p
         }
@@ -172,6 +178,9 @@ struct ConfigParser {
         do {
             root = try YAML.compose(text)
         } catch let e as YAMLError {
+            if let tab = Self.firstTabIndentedLine(text) {
+                throw SGError.config("\(file):\(tab): a tab in the indentation; YAML indents with spaces only: replace it with spaces (libyaml: \(e.problem))")
+            }
             throw SGError.config(e.located(in: file))
         }
         guard let root else { throw SGError.config("\(file): empty file; it needs at least 'version: 1'") }
@@ -212,6 +221,22 @@ struct ConfigParser {
         return config
     }
 
+    /// The first line (1-based) whose indentation holds a tab, checked on bytes: libyaml's own
+    /// words for it ("found character that cannot start any token") do not say "tab".
+    static func firstTabIndentedLine(_ text: String) -> Int? {
+        var line = 1
+        var indenting = true
+        for byte in text.utf8 {
+            switch byte {
+            case 0x0A: line += 1; indenting = true
+            case 0x09 where indenting: return line
+            case 0x20, 0x2D where indenting: continue   // "- " list items indent too
+            default: indenting = false
+            }
+        }
+        return nil
+    }
+
     func path(_ node: YNode, _ what: String) throws -> String {
         let raw = try node.string(what)
         guard !raw.isEmpty else { throw node.error("\(what) is empty") }
@@ -236,10 +261,12 @@ struct ConfigParser {
         }
     }
 
-    mutating func parseTLS(_ entries: [(key: String, value: YNode)], into tls: inout TLSSettings) throws {
+    mutating func parseTLS(_ entries: [(key: String, value: YNode)], profile: String, into tls: inout TLSSettings) throws {
         for (key, value) in entries {
             switch key {
-            case "ca": tls.caFile = try path(value, "ca")
+            case "ca":
+                tls.caFile = try path(value, "ca")
+                tls.caOrigin = "profile \(profile), \(file):\(value.line)"
             case "pin": tls.pins = try value.list("pin").map { n -> String in
                 let pin = try n.string("pin")
                 guard pin.hasPrefix("sha256//") else { throw n.error("a pin looks like sha256//BASE64 (the SHA-256 of the server's SPKI)") }
@@ -284,7 +311,7 @@ struct ConfigParser {
         case "safeguard":
             let entries = try node.mapping("profile \(name)", allowed: Self.tlsKeys.union(["kind", "appliances", "api-version", "provider", "username", "password", "otp", "login"]))
             var p = SafeguardProfile(name: name)
-            try parseTLS(entries, into: &p.tls)
+            try parseTLS(entries, profile: name, into: &p.tls)
             for (key, value) in entries {
                 switch key {
                 case "appliances": p.appliances = try value.list("appliances").map { try appliance($0) }
@@ -305,7 +332,7 @@ struct ConfigParser {
         case "cyberark-identity":
             let entries = try node.mapping("profile \(name)", allowed: Self.tlsKeys.union(["kind", "tenant", "username", "password", "mechanism", "otp", "service-user", "cache-name"]))
             var p = IdentityProfile(name: name)
-            try parseTLS(entries, into: &p.tls)
+            try parseTLS(entries, profile: name, into: &p.tls)
             for (key, value) in entries {
                 switch key {
                 case "tenant":
@@ -358,6 +385,7 @@ struct ConfigParser {
 
     mutating func parseSecret(_ name: String, _ node: YNode) throws -> SecretSpec {
         var s = SecretSpec(name: name)
+        s.origin = "\(file):\(node.line)"
         let entries = try node.mapping("secret \(name)", allowed: ["profile", "kind", "api-key", "username", "format", "passphrase", "field", "git-urls"])
         for (key, value) in entries {
             switch key {

@@ -41,8 +41,8 @@ public struct GitRules: Sendable {
 
     public let rules: [(rule: GitRule, pattern: Pattern)]
     /// The secrets' `git-urls`, as rules with the default cache TTL, by secret name.
-    private let secretURLs: [String: [(rule: GitRule, pattern: Pattern)]]
-    private let secretUsernames: [String: String]
+    let secretURLs: [String: [(rule: GitRule, pattern: Pattern)]]
+    let secretUsernames: [String: String]
 
     /// Rules whose URL does not parse are dropped here; the config loader already checked the scheme.
     public init(_ git: GitConfig, secrets: [String: SecretSpec] = [:]) {

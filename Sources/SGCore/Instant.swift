@@ -32,4 +32,15 @@ public struct Instant: Comparable, Hashable, Sendable, CustomStringConvertible {
     public static func < (a: Instant, b: Instant) -> Bool { a.timeIntervalSince1970 < b.timeIntervalSince1970 }
 
     public var description: String { "Instant(\(timeIntervalSince1970))" }
+
+    /// Local time with its UTC offset, for people: `2026-12-06 23:40:00 +0100`. A time printed
+    /// without a zone is wrong by hours for anyone who reads it in another one (or in a cron log).
+    public var localDisplay: String {
+        var tt = time_t(timeIntervalSince1970.rounded(.down))
+        var t = tm()
+        localtime_r(&tt, &t)
+        var buf = [CChar](repeating: 0, count: 64)
+        let n = strftime(&buf, buf.count, "%Y-%m-%d %H:%M:%S %z", &t)
+        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
 }

@@ -1,4 +1,4 @@
-/// Exit codes from sysexits.h, as DESIGN.md's Decisions assign them.
+/// Exit codes from sysexits.h, as the table in README.md ("Exit codes") assigns them.
 public enum ExitCode: Int32, Sendable {
     case ok = 0
     case usage = 64          // EX_USAGE
@@ -22,8 +22,9 @@ public enum SGError: Error, Sendable, Equatable {
     case usage(String)
     /// Malformed input on stdin or in a file the user gave (not config).
     case malformedInput(String)
-    /// A reference or secret name that config does not define.
-    case unknownSecret(String)
+    /// A reference or secret name that config does not define; `read` says which config files
+    /// were read (`Config.readSummary`), since a file that was never read is the usual cause.
+    case unknownSecret(String, read: String = "")
     /// A reference that does not parse.
     case badReference(String)
     /// No appliance answered (connection refused, DNS, every cluster member down).
@@ -78,7 +79,8 @@ public enum SGError: Error, Sendable, Equatable {
         switch self {
         case .usage(let m): return m
         case .malformedInput(let m): return "malformed input: \(m)"
-        case .unknownSecret(let name): return "unknown secret '\(name)': define it under 'secrets:' in the config (see docs/config.md)"
+        case .unknownSecret(let name, let read):
+            return "unknown secret '\(name)': define it under 'secrets:' in the config (see docs/config.md)" + (read.isEmpty ? "" : "; \(read)")
         case .badReference(let m): return "bad reference: \(m)"
         case .unreachable(let m): return "appliance unreachable: \(m)"
         case .serviceUnavailable(let m): return "service unavailable: \(m)"

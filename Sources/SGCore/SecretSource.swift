@@ -16,8 +16,28 @@ public enum SecretSource: Sendable, Equatable {
         return nil
     }
 
-    /// Produces the value; `what` names it in errors ("API key of secret 'db'").
+    /// Produces the value; `what` names it in errors ("API key of secret 'db'"). An empty value
+    /// is refused here (78): sent on, an empty API key or passphrase only comes back as the
+    /// appliance's 403 or OpenSSL's "bad decrypt", which never names the file.
     public func resolve(what: String) throws -> SecretBytes {
+        let value = try produce(what: what)
+        guard value.count > 0 else {
+            throw SGError.config("\(what): \(origin) is empty")
+        }
+        return value
+    }
+
+    /// Where the value came from, for messages.
+    var origin: String {
+        switch self {
+        case .literal: return "the value in the config"
+        case .env(let name): return "environment variable \(name)"
+        case .file(let path): return "file \(path)"
+        case .command: return "the command's output"
+        }
+    }
+
+    private func produce(what: String) throws -> SecretBytes {
         switch self {
         case .literal(let value):
             return value

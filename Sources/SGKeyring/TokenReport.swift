@@ -99,7 +99,7 @@ public struct TokenReport: Sendable {
         let header = ["PROFILE", "KIND", "USER", "ENDPOINT", "EXPIRES", "STATE"]
         let cells = rows.map { r in
             [r.profile, r.kind, r.user.isEmpty ? "-" : r.user, r.endpoint.isEmpty ? "-" : r.endpoint,
-             r.expires.map(ArkDate.format).map { String($0.prefix(19)) } ?? "-", r.state.rawValue].map { $0.escapingControlCharacters() }
+             r.expires.map(\.localDisplay) ?? "-", r.state.rawValue].map { $0.escapingControlCharacters() }
         }
         var widths = header.map(\.count)
         for row in cells { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }

@@ -32,7 +32,8 @@ public enum AskpassTool {
             // ssh-agent accepts exit 0 with an empty line or "yes" (readpass.c ask_permission).
             return .answer(SecretBytes(string: "yes"))
         case .refuse(let why):
-            return .refused(why)
+            // "no ... rule matches": say which config was read, the usual cause of a missing rule.
+            return .refused(why.hasPrefix("no ") && needsConfig(prompt) ? "\(why); \(config.readSummary)" : why)
         }
     }
 

@@ -138,7 +138,8 @@ public struct SSHKeyTool {
     private func privateKeySpec(_ name: String) throws -> SecretSpec {
         let spec = try resolver.config.secret(name)
         guard spec.kind == .privateKey else {
-            throw SGError.badReference("secret \(name) is a \(spec.kind.rawValue), not a private-key")
+            let at = spec.origin.isEmpty ? "" : " at \(spec.origin)"
+            throw SGError.badReference("secret \(name) is a \(spec.kind.rawValue), not a private-key: if it holds an SSH key, add 'kind: private-key' to it\(at)")
         }
         return spec
     }

@@ -9,7 +9,7 @@ import Glibc
 ///
 /// TLS verification is on unless the profile says `insecure: true`; HTTP/1.1 always; the
 /// profile's client certificate is decrypted once and kept in memory; requests are retried and
-/// failed over as DESIGN.md's Decisions say, under one deadline per operation; a small pool of
+/// failed over as docs/decisions.md and the README say, under one deadline per operation; a small pool of
 /// handles shares connections and TLS sessions.
 ///
 ///     let client = try HTTPClient(appliances: profile.appliances, tls: profile.tls)
@@ -70,7 +70,7 @@ public final class HTTPClient: @unchecked Sendable {
                     lastFailure = .unreachable(reason)
                     continue
                 case .certificateSuspect(let reason):
-                    // DESIGN.md's Decisions: retried once, for any method (a server that rejected the
+                    // The project's rule: retried once, for any method (a server that rejected the
                     // certificate has not acted on the request), at once, on the next appliance.
                     certificateSuspects += 1
                     if certificateSuspects >= 2 { throw SGError.denied(certificateProbablyRejected(reason)) }
@@ -234,23 +234,34 @@ public final class HTTPClient: @unchecked Sendable {
         let certRejected = ["alert unknown ca", "certificate required", "alert bad certificate", "certificate unknown",
                             "alert handshake failure", "alert access denied", "decrypt error"].contains { lower.contains($0) }
         switch f.code {
-        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_PROXY:
+        case CURLE_COULDNT_CONNECT where handle.long(CURLINFO_OS_ERRNO) == Int(ECONNREFUSED):
+            return .notSent("nothing listens on \(appliance.host):\(appliance.port) (connection refused): check the port in 'appliances:' (the appliance's API is on 443)")
+        case CURLE_COULDNT_RESOLVE_HOST:
+            return .notSent("\(appliance): no such host name (DNS): check the name in 'appliances:'")
+        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_PROXY:
             return .notSent("\(appliance): \(detail)")
         case CURLE_OPERATION_TIMEDOUT:
             if deadline.hasPassed || deadline.remaining < 0.05 {
                 return .fatal(.timeout("\(request.method.rawValue) \(request.pathForLog) at \(appliance) took longer than \(fmt(tls.totalTimeout)) s"))
             }
             return .notSent("\(appliance): connect timed out after \(fmt(tls.connectTimeout)) s")
+        case CURLE_PEER_FAILED_VERIFICATION where Self.isNameMismatch(lower):
+            return .fatal(.untrustedServer(nameMismatch(appliance, deadline: deadline)))
         case CURLE_PEER_FAILED_VERIFICATION:
             return .fatal(.untrustedServer("\(appliance): \(detail); set 'ca:' in the profile to the appliance's CA bundle"))
         case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
             return .fatal(.untrustedServer("\(appliance): its public key matches none of the profile's pins"))
-        case CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER, CURLE_SSL_CACERT_BADFILE:
+        case CURLE_SSL_CACERT_BADFILE:
+            return .fatal(.config(badCAFile(detail)))
+        case CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER:
             return .fatal(.config("\(appliance): \(detail)"))
         case CURLE_SSL_CONNECT_ERROR, CURLE_SEND_ERROR, CURLE_RECV_ERROR:
             if certRejected && handle.long(CURLINFO_RESPONSE_CODE) == 0 {
                 let what = identity == nil ? "no client certificate was presented" : "the client certificate (\(identity!.subject)) was rejected"
                 return .fatal(.denied("\(appliance): \(what): \(detail)"))
+            }
+            if f.code == CURLE_SSL_CONNECT_ERROR, Self.isNotTLS(lower) {
+                return .fatal(.config("\(appliance.host):\(appliance.port) does not speak TLS (\(detail)): it looks like a plain-HTTP port; use the appliance's HTTPS port (443) in 'appliances:'"))
             }
             if f.code == CURLE_SSL_CONNECT_ERROR, Self.isProtocolVersionMismatch(lower) {
                 return .fatal(.config(protocolVersionMismatch(appliance, detail: detail, deadline: deadline)))
@@ -280,6 +291,37 @@ extension HTTPClient {
     fileprivate func nothingReceivedOnNewConnection(_ handle: CurlHandle) -> Bool {
         identity != nil && handle.long(CURLINFO_NUM_CONNECTS) > 0 && handle.long(CURLINFO_RESPONSE_CODE) == 0
             && handle.sink.headers.isEmpty && handle.sink.body.count == 0
+    }
+
+    /// OpenSSL's words for an answer that is not TLS at all (an HTTP server's "HTTP/1.1 400"
+    /// read as a TLS record header).
+    fileprivate static func isNotTLS(_ lowercasedDetail: String) -> Bool {
+        ["wrong version number", "packet length too long", "http request"].contains { lowercasedDetail.contains($0) }
+    }
+
+    /// libcurl's and OpenSSL's words for a certificate that verifies but names another host.
+    fileprivate static func isNameMismatch(_ lowercasedDetail: String) -> Bool {
+        ["subject name", "hostname mismatch", "does not match target host"].contains { lowercasedDetail.contains($0) }
+    }
+
+    /// A certificate for other names: the CA is right, so say which names it is valid for.
+    fileprivate func nameMismatch(_ appliance: Appliance, deadline: Deadline) -> String {
+        let names = CertificateNamesProbe.names(of: appliance, seconds: min(2, tls.connectTimeout, max(0.2, deadline.remaining)))
+        guard !names.isEmpty else {
+            return "\(appliance): its certificate does not name \(appliance.host); use the name the certificate was issued for in 'appliances:'"
+        }
+        return "\(appliance): the certificate is valid for \(names.joined(separator: ", ")), not \(appliance.host); use one of those names in 'appliances:'"
+    }
+
+    /// A CA file OpenSSL could not use: say which profile and config line name it, and why.
+    fileprivate func badCAFile(_ detail: String) -> String {
+        guard let ca = tls.caFile else { return detail }
+        let at = tls.caOrigin.isEmpty ? "" : " (\(tls.caOrigin))"
+        guard let bytes = try? FileSafety.readBytes(ca) else { return "ca \(ca)\(at) cannot be read" }
+        if !PEMArmor.contains(bytes, label: "CERTIFICATE") {
+            return "ca \(ca)\(at) holds no PEM certificate (-----BEGIN CERTIFICATE-----); ask for the CA in PEM, or convert a DER file: openssl x509 -inform der -in FILE -out ca.pem"
+        }
+        return "ca \(ca)\(at) is not a usable CA bundle: \(detail)"
     }
 
     /// OpenSSL's words for "no TLS version in common": the server's alert, or a version it chose
@@ -319,7 +361,7 @@ extension HTTPClient {
     }
 }
 
-/// When to try again, per DESIGN.md's Decisions: connection failures before sending, 429, and 503
+/// When to try again (the project's retry rule): connection failures before sending, 429, and 503
 /// with Retry-After for any method; other 502/503/504 only for GET; exponential backoff with jitter.
 public struct RetryPolicy: Sendable {
     public var maxAttempts = 4

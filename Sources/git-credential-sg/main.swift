@@ -12,6 +12,9 @@ usage: git-credential-sg <get|store|erase>
 A git credential helper: answers git with passwords fetched from Safeguard by A2A, mapped by the
 'git:' rules of the sg config (docs/config.md). Enable it with:
     git config --global credential.helper sg
+A rule with a path (https://host/team) also needs: git config --global credential.useHttpPath true
+SG_LOG=debug says which config was read and why no rule matched.
+\(ToolHelp.footer)
 
 """
 }
@@ -41,8 +44,25 @@ Tool.run("git-credential-sg") {
         cache: { collection in
             try KeyringGitCache.open(collection, config: config.keyring)
         })
-    if let answer = try helper.run(action, request) {
+    let answer = try helper.run(action, request)
+    if let answer {
+        if answer.username == nil {
+            Log.logger.debug("git: no username is known for \(request.url ?? "this request"); git will ask for one: set 'username:' on the rule or the secret")
+        }
         SecretOutput.write(try answer.encoded(), newline: false)
+    } else if action == .get, Log.logger.logLevel <= .debug {
+        explainNoAnswer(helper, request, config: config)
     }
     return 0
+}
+
+/// SG_LOG=debug: why a `get` got no answer, so git's "could not read Username" has a cause.
+func explainNoAnswer(_ helper: GitCredentialHelper, _ request: GitCredential, config: Config) {
+    let log = Log.logger
+    let url = (request.url ?? "?") + (request.path.map { "/" + $0 } ?? "")
+    log.debug("git: no answer for \(url); \(config.readSummary)")
+    if helper.rules.rules.isEmpty {
+        log.debug("git: no git.rules in the config (and no secret has git-urls)")
+    }
+    for line in helper.rules.reasonsForNoMatch(request) { log.debug("git: \(line)") }
 }

@@ -17,6 +17,7 @@ if arguments.isEmpty || arguments.first == "-h" || arguments.first == "--help" {
       SSH_ASKPASS=sg-askpass (with SSH_ASKPASS_REQUIRE=force without a display) or GIT_ASKPASS=sg-askpass.
       Exit 0 with the answer on stdout; exit 1 when the prompt is refused (host keys, retries,
       unmapped prompts); other sysexits codes when fetching the answer failed.
+    \(ToolHelp.footer)
 
     """)
     exit(arguments.isEmpty ? ExitCode.usage.rawValue : Int32(0))

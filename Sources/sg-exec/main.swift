@@ -28,6 +28,7 @@ struct SGExec: ParsableCommand {
         starts it with the new values; a failed fetch keeps the old COMMAND and is retried. --signal-on-change \
         SIG rewrites the --tmpfs-files secrets and signals COMMAND instead (64 if any secret is in the \
         environment or at /dev/fd/N).
+        \(ToolHelp.footer)
         """)
 
     @Option(name: [.customShort("e"), .customLong("env")], parsing: .singleValue,
@@ -73,7 +74,6 @@ struct SGExec: ParsableCommand {
     var command: [String] = []
 
     func validate() throws {
-        if command.isEmpty { throw ValidationError("missing command: sg-exec [options] -- COMMAND [ARGS...]") }
         do {
             _ = try SignalName.parse(stopSignal)
             _ = try signalOnChange.map(SignalName.parse)
@@ -83,6 +83,9 @@ struct SGExec: ParsableCommand {
     }
 
     func run() throws {
+        // Checked here, not in validate(): ArgumentParser runs validate() before it reports
+        // leftover arguments, so `sg-exec --bogus` said "missing command" instead of naming --bogus.
+        if command.isEmpty { throw SGError.usage("missing command: sg-exec [options] -- COMMAND [ARGS...]") }
         var options = ExecOptions()
         options.command = command
         options.assignments = environment

@@ -14,7 +14,9 @@ struct SGSecret: ParsableCommand {
         discussion: """
         REFERENCE is sg:NAME, sg:NAME#FIELD or sg:token/PROFILE (a bare NAME means sg:NAME, as \
         summon passes variable ids). With no REFERENCE and stdin not a terminal, runs summon's \
-        stream mode: one id per line in, one base64 value per line out.
+        stream mode: one id per line in, one base64 value per line out. 'sg-secret help' is \
+        --help; a secret named help is sg:help.
+        \(ToolHelp.footer)
         """)
 
     @Argument(help: "The secret reference.")
@@ -65,4 +67,15 @@ struct SGSecret: ParsableCommand {
     }
 }
 
-SGSecret.runTool("sg-secret", quick: SGSecret.quick)
+/// `sg-secret help` and `sg-secret version` are what a newcomer types first; they are words for
+/// the flags, not secret names (a secret called `help` is still `sg:help`).
+func wordsAsFlags(_ args: [String]) -> [String] {
+    guard args.count == 1 else { return args }
+    switch args[0] {
+    case "help": return ["--help"]
+    case "version": return ["--version"]
+    default: return args
+    }
+}
+
+SGSecret.runTool("sg-secret", arguments: wordsAsFlags(Array(CommandLine.arguments.dropFirst())), quick: SGSecret.quick)

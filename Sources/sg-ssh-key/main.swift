@@ -16,6 +16,7 @@ struct SGSSHKey: ParsableCommand {
         NAME is a secret of kind private-key in the sg config (docs/config.md). Nothing is printed \
         on stdout except what was asked; errors are one line on stderr with a sysexits code. No \
         terminal is ever needed: a passphrase comes from the secret's 'passphrase:' secret.
+        \(ToolHelp.footer)
         """,
         subcommands: [Add.self, Fetch.self, Print.self, Public.self])
 }

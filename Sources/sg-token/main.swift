@@ -9,6 +9,12 @@ struct SGToken: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sg-token",
         abstract: "Log in, and read or clear the cached Safeguard / CyberArk Identity tokens.",
+        discussion: """
+        Without --method, login uses the profile's 'login:', else certificate for a profile with a \
+        client certificate and no username, else pkce (CyberArk Identity: identity, or \
+        identity-service for a service user). Times are printed in local time with their UTC offset.
+        \(ToolHelp.footer)
+        """,
         subcommands: [Login.self, Get.self, Status.self, List.self, Clear.self, Logout.self])
 }
 
@@ -72,7 +78,7 @@ extension SGToken {
                 }
                 let token = try authority.login(method: method)
                 try ctx.cache.put(token, profile: TokenReport.account(of: profile), authority: authority)
-                Stderr.write("sg-token: logged in to \(profile.name); token cached until \(token.expiresIn.map(ArkDate.format) ?? "revoked")\n")
+                Stderr.write("sg-token: logged in to \(profile.name); token cached until \(token.expiresIn.map(\.localDisplay) ?? "revoked")\n")
             }
         }
     }

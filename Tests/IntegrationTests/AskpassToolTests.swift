@@ -192,7 +192,9 @@ final class AskpassToolTests: SSHToolTestCase {
         let unmapped = try askpass(["Password for 'https://git.elsewhere.example/team': "])
         XCTAssertEqual(unmapped.status, 1)
         XCTAssertEqual(unmapped.stdout, Data())
-        XCTAssertEqual(unmapped.stderrText, "sg-askpass: no git rule matches https://git.elsewhere.example\n")
+        // One line that also says which config was read (issue 19).
+        XCTAssertTrue(unmapped.stderrText.hasPrefix("sg-askpass: no git rule matches https://git.elsewhere.example; config read: "), unmapped.stderrText)
+        XCTAssertEqual(unmapped.stderrText.split(separator: "\n").count, 1, unmapped.stderrText)
     }
 
     // MARK: issue 13: hostile prompts, dot segments, empty answers

@@ -32,6 +32,8 @@ CURLcode sgcurl_setopt_blob(CURL *h, CURLoption opt, const void *data, size_t le
 CURLcode sgcurl_getinfo_long(CURL *h, CURLINFO info, long *out);
 CURLcode sgcurl_getinfo_double(CURL *h, CURLINFO info, double *out);
 CURLcode sgcurl_getinfo_string(CURL *h, CURLINFO info, const char **out);
+/* CURLINFO_CERTINFO (needs CURLOPT_CERTINFO); the list belongs to the handle. */
+CURLcode sgcurl_getinfo_certinfo(CURL *h, struct curl_certinfo **out);
 
 struct curl_slist *sgcurl_slist_append(struct curl_slist *list, const char *s);
 void sgcurl_slist_free_all(struct curl_slist *list);
