@@ -19,6 +19,7 @@ struct SGWatch: ParsableCommand {
         a burst of rotations may coalesce, but the last value always reaches HANDLER. A failing \
         handler is logged and the watch goes on. One line on stderr per event. Exits non-zero only \
         on configuration and usage errors; otherwise it keeps reconnecting until SIGTERM/SIGINT.
+        \(ToolHelp.footer)
         """)
 
     @Flag(help: "Drop sg's cached git password when a secret tied to git (git.rules, git-urls:) rotates; with no REF, every such secret; the handler is optional.")
