@@ -4,7 +4,7 @@ import Glibc
 import COpenSSL
 import SGCore
 
-/// The ark SDK's own file cache (its `BasicKeyring`, reference/ark-keyring.md §2), read-only, so
+/// The ark SDK's own file cache (its `BasicKeyring`, ark-sdk-python 2.1.4's `BasicKeyring`), read-only, so
 /// a CyberArk Identity login made by `ark login` on a host without a Secret Service is used by sg
 /// too. sg never writes there: a token found here is copied into sg's own cache.
 ///

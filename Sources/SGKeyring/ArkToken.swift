@@ -19,7 +19,7 @@ public enum ArkAuthMethod: String, Sendable, CaseIterable {
     case other
 }
 
-/// A cached token in ArkKeyring's JSON shape (reference/ark-keyring.md §1.5, §3.2).
+/// A cached token in ArkKeyring's JSON shape (ark-sdk-python 2.1.4: `ArkKeyring` and `models/auth/ark_token.py`).
 ///
 /// `serialized()` writes exactly what `ArkToken.model_dump_json()` writes: snake_case keys in
 /// the model's order, nulls written, `expires_in` as naive local time. `parse` accepts what
@@ -160,7 +160,7 @@ extension ArkToken: CustomStringConvertible {
     }
 }
 
-/// The expiry rules of `ArkKeyring.load_token` (reference/ark-keyring.md §1.6).
+/// The expiry rules of `ArkKeyring.load_token` (ark-sdk-python 2.1.4, `ark_keyring.py` `load_token`).
 public enum ArkExpiry {
     /// `DEFAULT_EXPIRATION_GRACE_DELTA_SECONDS`
     public static let graceSeconds: Double = 60

@@ -29,7 +29,7 @@ public struct KeyringItem: Sendable {
         "Password for '\(account)' on '\(service)'"
     }
 
-    /// The attributes python-keyring writes (reference/ark-keyring.md §5.3).
+    /// The attributes python-keyring writes (python-keyring's `keyring/backends/SecretService.py`, which ArkKeyring uses).
     public static func attributes(service: String, account: String) -> [String: String] {
         ["service": service, "username": account, "application": KeyringItem.application]
     }

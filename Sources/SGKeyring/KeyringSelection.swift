@@ -3,7 +3,7 @@ import SGCore
 import Glibc
 #endif
 
-/// Picks the keyring backend (DESIGN.md "Token cache mirroring ArkKeyring").
+/// Picks the keyring backend (docs/keyring.md).
 ///
 /// `SG_KEYRING=secret-service|file` or `keyring.backend` forces one. `auto` (the default) uses
 /// the Secret Service when the session bus answers within `keyring.dbus-timeout-ms` that

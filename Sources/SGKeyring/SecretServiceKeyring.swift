@@ -1,7 +1,7 @@
 import SGCore
 
 /// The desktop keyring through libsecret, storing items exactly as python-keyring's
-/// SecretService backend does (reference/ark-keyring.md §5.3): schema
+/// SecretService backend does (python-keyring's `keyring/backends/SecretService.py`, which ArkKeyring uses): schema
 /// `org.freedesktop.Secret.Generic`, attributes `service`/`username`/`application`, label
 /// `Password for '<account>' on '<service>'`, the secret as `text/plain` UTF-8, in the default
 /// collection (login). ArkKeyring and `secret-tool` see sg's items and sg sees theirs.

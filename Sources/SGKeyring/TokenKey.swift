@@ -1,7 +1,7 @@
 import SGCore
 
 /// Where a profile's token is kept, named as ArkKeyring names it: service
-/// `<serviceName>-<postfix>`, account = the (Ark) profile name (reference/ark-keyring.md §1.4).
+/// `<serviceName>-<postfix>`, account = the (Ark) profile name (ark-sdk-python 2.1.4, `ark_keyring.py`).
 ///
 /// - CyberArk Identity profiles use Ark's own items: `isp-<user>` (user login, `auth_method`
 ///   `identity`) or `isp-<service user>` (`identity_service_user`), account = `cache-name` or

@@ -1,7 +1,7 @@
 import SGCore
 
 /// ArkKeyring's `save_token` / `load_token` over any `KeyringBackend`: the token's JSON under
-/// `TokenKey`, and on load the expiry rules of reference/ark-keyring.md §1.6 (an expired token
+/// `TokenKey`, and on load the expiry rules of ark-sdk-python 2.1.4, `ark_keyring.py` `load_token` (an expired token
 /// with no refresh token, or a refreshable one more than 12 h past expiry, is deleted and
 /// reported as missing). An item that is not a valid ArkToken is reported missing and left in
 /// place, as Ark does.

@@ -2,7 +2,7 @@ import SGCore
 
 /// `sg-watch --git`: when a secret that git-credential-sg answers from rotates, its copies in the
 /// session cache are dropped, so git's next request fetches the new password instead of failing
-/// once with the old one (DESIGN.md: git gets a secret only through `git.rules` or a secret's
+/// once with the old one (docs/decisions.md: git gets a secret only through `git.rules` or a secret's
 /// `git-urls:`).
 ///
 ///     for name in GitCacheDrop.secrets(config) { … watch sg:name … }

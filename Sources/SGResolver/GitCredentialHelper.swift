@@ -1,6 +1,6 @@
 import SGCore
 
-/// The behaviour of `git-credential-sg get|store|erase` (DESIGN.md, docs/config.md `git:`).
+/// The behaviour of `git-credential-sg get|store|erase` (docs/config.md `git:`).
 ///
 /// - A request that `git.rules` maps (or that git's `credential.<url>.sgSecret` maps to a secret
 ///   sg's config ties to git for that URL: a rule for it or its `git-urls`) is answered from the

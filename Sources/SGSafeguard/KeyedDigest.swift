@@ -3,7 +3,7 @@ import SGCore
 
 /// HMAC-SHA256 under a random key made once per process: how the watchers tell that a secret
 /// changed without keeping a copy of the old value. The key never leaves memory, so a digest
-/// seen in a core dump or a debugger says nothing about a weak password (DESIGN.md: never a
+/// seen in a core dump or a debugger says nothing about a weak password (a project rule: never a
 /// plain hash of a weak value).
 ///
 ///     let before = KeyedDigest.of(value)

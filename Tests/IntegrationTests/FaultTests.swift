@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 // Fault tests: every tool against sg-sim's fault injection (docs/reliability.md). Each case checks
-// the outcome (success after retry/failover, or one line on stderr and DESIGN.md's exit code), that
+// the outcome (success after retry/failover, or one line on stderr and the exit code of README's table), that
 // the process ended within the configured timeout plus a margin (a hang fails the test; nothing
 // else here depends on speed), and that no partial file or lost cache entry is left behind.
 

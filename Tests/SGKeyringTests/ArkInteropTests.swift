@@ -5,7 +5,7 @@ import SGTestSupport
 
 /// Tokens cached by ark-sdk-python 2.1.4's ArkKeyring and by sg are readable by each other on
 /// the Secret Service. The venv is `.venv-ark/` in the package (created here if missing).
-/// As reference/ark-keyring.md §1.2 notes, Ark's docker probe is patched out so that Ark uses
+/// As ark-sdk-python 2.1.4's `ArkKeyring.get_keyring` shows, Ark's docker probe is patched out so that Ark uses
 /// the Secret Service in this container.
 final class ArkInteropTests: XCTestCase {
     static let python: String = {

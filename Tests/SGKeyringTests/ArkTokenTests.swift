@@ -2,7 +2,7 @@ import XCTest
 import SGCore
 @testable import SGKeyring
 
-/// ArkToken JSON as ark-sdk-python 2.1.4 writes and reads it (reference/ark-keyring.md §1.5).
+/// ArkToken JSON as ark-sdk-python 2.1.4 writes and reads it.
 final class ArkTokenTests: XCTestCase {
     /// The plaintext observed in reference §5.2, byte for byte.
     static let arkJSON = #"{"token":"eyJhbGciOiJSUzI1NiJ9.test-access-token.sig","username":"alice@example.cyberark.cloud","endpoint":"https://abc1234.id.cyberark.cloud","token_type":"JSON Web Token","auth_method":"identity","expires_in":"2030-01-02T03:04:05.678901","refresh_token":"test-refresh-token","metadata":{"env":"prod","cookies":"Y29va2llcw==\n"},"origin_verify":null}"#

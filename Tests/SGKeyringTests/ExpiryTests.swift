@@ -3,7 +3,7 @@ import SGCore
 import SGTestSupport
 @testable import SGKeyring
 
-/// Every row of reference/ark-keyring.md §1.6's table, on both backends.
+/// Every expiry rule of ark-sdk-python 2.1.4's `ArkKeyring.load_token`, on both backends.
 final class ExpiryTests: XCTestCase {
     var dir: URL!
 
