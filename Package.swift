@@ -82,7 +82,7 @@ let package = Package(
         ], swiftSettings: strict),
 
         // ---- executables: argument parsing and output only --------------------------------
-        .executableTarget(name: "git-credential-sg", dependencies: ["SGCore", "SGResolver", "SGKeyring"], swiftSettings: strict),
+        .executableTarget(name: "git-credential-sg", dependencies: ["SGCore", "SGResolver"], swiftSettings: strict),
         .executableTarget(name: "sg-askpass", dependencies: ["SGCore", "SGResolver", "SGSSH"], swiftSettings: strict),
         .executableTarget(name: "sg-ssh-key", dependencies: [
             "SGCore", "SGCommand", "SGResolver", "SGSSH",

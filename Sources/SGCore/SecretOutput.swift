@@ -4,12 +4,6 @@ import Glibc
 
 /// Writing secrets where a tool exists to print them (stdout), straight from `SecretBytes`.
 public enum SecretOutput {
-    /// `sg:...` as given, or a bare NAME as `sg:NAME` (summon passes variable ids bare).
-    public static func parse(_ text: String) throws -> SecretReference {
-        if SecretReference.looksLikeReference(text) { return try SecretReference(parsing: text) }
-        return try SecretReference(parsing: SecretReference.prefix + text)
-    }
-
     /// Writes the secret to stdout, then "\n" when `newline` and the value does not end in one.
     /// A short write (closed pipe) is an I/O error, so a caller never takes half a secret for all of it.
     public static func write(_ value: SecretBytes, newline: Bool, fd: Int32 = 1) {

@@ -52,3 +52,12 @@ public enum SecretReference: Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
+
+extension SecretReference {
+    /// `sg:...` as given, or a bare NAME as `sg:NAME` (summon passes variable ids bare).
+    ///
+    ///     let ref = try SecretReference(nameOrReference: "db")   // sg:db
+    public init(nameOrReference text: String) throws {
+        self = try SecretReference(parsing: SecretReference.looksLikeReference(text) ? text : SecretReference.prefix + text)
+    }
+}

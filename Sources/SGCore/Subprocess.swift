@@ -43,7 +43,7 @@ public enum Subprocess {
             close(pipeFDs[0])
             throw SGError.config("cannot run \(argv[0]): \(String(cString: strerror(rc)))")
         }
-        let deadline = Clock.now + timeout
+        let deadline = Monotonic.now + timeout
         var out: [UInt8] = []
         defer { SecretBytes.wipe(&out) }
         var chunk = [UInt8](repeating: 0, count: 4096)
@@ -58,7 +58,7 @@ public enum Subprocess {
                 var st: Int32 = 0
                 if waitpid(pid, &st, WNOHANG) == pid { status = st }
             }
-            let left = deadline - Clock.now
+            let left = deadline - Monotonic.now
             if left <= 0 {
                 kill(-pid, SIGKILL)
                 if status == nil { while waitpid(pid, nil, 0) < 0 && errno == EINTR {} }
@@ -89,21 +89,5 @@ public enum Subprocess {
         let st = status!
         let code: Int32 = (st & 0x7f) == 0 ? (st >> 8) & 0xff : 128 + (st & 0x7f)
         return Result(status: code, stdout: SecretBytes(bytes: out))
-    }
-}
-
-/// Monotonic seconds.
-public enum Clock {
-    public static var now: Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-
-    /// Wall-clock seconds since the epoch.
-    public static var wallNow: Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }

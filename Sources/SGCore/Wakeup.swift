@@ -41,11 +41,11 @@ public final class Wakeup: @unchecked Sendable {
     /// Waits until the flag is raised (true, and lowers it) or `seconds` pass (false).
     @discardableResult
     public func wait(seconds: Double) -> Bool {
-        let end = Clock.now + max(0, seconds)
+        let end = Monotonic.now + max(0, seconds)
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         while !raised {
-            let left = end - Clock.now
+            let left = end - Monotonic.now
             if left <= 0 { return false }
             var ts = timespec()
             clock_gettime(CLOCK_MONOTONIC, &ts)

@@ -190,7 +190,7 @@ public final class IdentityClient: Sendable {
             let code = try typedAnswer(m, what: what)
             return try answerCode(code, session, m, what: what)
         }
-        let started = Clock.now
+        let started = Monotonic.now
         let (first, generated) = try startOutOfBand(session, m, what: what)
         if case .done = first { return first }
         if case .next(let c?) = first, !c.isEmpty { return first }
@@ -200,7 +200,7 @@ public final class IdentityClient: Sendable {
         }
         /// One Poll; nil while the approval is pending.
         func pollOnce() throws -> Outcome? {
-            if Clock.now - started >= oobTimeout {
+            if Monotonic.now - started >= oobTimeout {
                 throw SGError.timeout("\(what): not approved within \(fmtSeconds(oobTimeout)) s; run the login again")
             }
             let outcome = try advance(session, m, action: "Poll", answer: SecretBytes(bytes: []), step: .poll, what: what)
@@ -220,7 +220,7 @@ public final class IdentityClient: Sendable {
                 if let code, !code.isEmpty {
                     return try answerCode(code, session, m, what: what)
                 }
-                prompter.say("Waiting for the approval, up to \(fmtSeconds(max(0, oobTimeout - (Clock.now - started)))) s more")
+                prompter.say("Waiting for the approval, up to \(fmtSeconds(max(0, oobTimeout - (Monotonic.now - started)))) s more")
             } else {
                 prompter.say("\(m.prompt ?? m.name): approve the request\(match); waiting up to \(fmtSeconds(oobTimeout)) s")
             }
@@ -231,7 +231,7 @@ public final class IdentityClient: Sendable {
         }
         while true {
             if let outcome = try pollOnce() { return outcome }
-            pause(min(oobPollInterval, max(0, oobTimeout - (Clock.now - started))))
+            pause(min(oobPollInterval, max(0, oobTimeout - (Monotonic.now - started))))
         }
     }
 
@@ -310,16 +310,16 @@ public final class IdentityClient: Sendable {
             guard r["Summary"]?.text == "LoginSuccess" else { throw SGError.unexpectedResponse("\(what): the PIN's answer is not LoginSuccess") }
             return try makeToken(r, session: session)
         }
-        let started = Clock.now
+        let started = Monotonic.now
         while true {
             let response = try post(endpoint, "/Security/OobAuthStatus", jar: jar, body: .object([("SessionId", .text(loginId))]))
             jar.store(from: response)
             let r = try result(response, what: what, refused: .poll)
             if r["State"]?.text == "Success", r["Token"] != nil { return try makeToken(r, session: session) }
-            if Clock.now - started >= idpTimeout {
+            if Monotonic.now - started >= idpTimeout {
                 throw SGError.timeout("\(what): the browser login did not finish within \(fmtSeconds(idpTimeout)) s; run the login again")
             }
-            pause(min(oobPollInterval, max(0, idpTimeout - (Clock.now - started))))
+            pause(min(oobPollInterval, max(0, idpTimeout - (Monotonic.now - started))))
         }
     }
 
@@ -340,7 +340,7 @@ public final class IdentityClient: Sendable {
         if let auth = r["Auth"], case .string = auth { metadata["auth"] = auth }
         let lifetime = r["TokenLifetime"]?.intValue.map(Double.init)
         return IdentityToken(token: token, refreshToken: refresh, username: r["User"]?.text ?? session.user, endpoint: session.endpoint,
-                             expiresAt: JWT.expiry(token) ?? Clock.wallNow + (lifetime ?? 3600),
+                             expiresAt: JWT.expiry(token) ?? WallClock.now + (lifetime ?? 3600),
                              authMethod: .identity, metadata: metadata)
     }
 
@@ -401,7 +401,7 @@ public final class IdentityClient: Sendable {
         metadata["tenant_id"] = .text(tenant)
         let lifetime = r?["TokenLifetime"]?.intValue.map(Double.init)
         return IdentityToken(token: newToken, refreshToken: newRefresh ?? refresh, username: token.username, endpoint: token.endpoint,
-                             expiresAt: JWT.expiry(newToken) ?? Clock.wallNow + (lifetime ?? 3600),
+                             expiresAt: JWT.expiry(newToken) ?? WallClock.now + (lifetime ?? 3600),
                              authMethod: token.authMethod, metadata: metadata)
     }
 
@@ -455,7 +455,7 @@ public final class IdentityClient: Sendable {
         var metadata: [String: JSONValue] = [:]
         if let tenant = JWT.claims(token)?["tenant_id"]?.text { metadata["tenant_id"] = .text(tenant) }
         return IdentityToken(token: token, refreshToken: nil, username: su.name, endpoint: tenantURL,
-                             expiresAt: JWT.expiry(token) ?? Clock.wallNow + 4 * 3600,
+                             expiresAt: JWT.expiry(token) ?? WallClock.now + 4 * 3600,
                              authMethod: .identityServiceUser, metadata: metadata)
     }
 

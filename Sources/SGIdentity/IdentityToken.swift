@@ -35,7 +35,7 @@ public struct IdentityToken: Sendable {
         self.metadata = metadata
     }
 
-    public var secondsRemaining: Double { expiresAt - Clock.wallNow }
+    public var secondsRemaining: Double { expiresAt - WallClock.now }
 
     /// The tenant id: metadata, else the token's unverified `tenant_id` claim.
     public var tenantId: String? {

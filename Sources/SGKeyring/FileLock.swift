@@ -17,7 +17,7 @@ public final class FileLock {
     public static func acquire(_ path: String, timeout: Double) throws -> FileLock {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw SGError.io("cannot open lock file \(path): \(String(cString: strerror(errno)))") }
-        let deadline = Clock.now + timeout
+        let deadline = Monotonic.now + timeout
         var delay: UInt32 = 2_000
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let e = errno
@@ -26,7 +26,7 @@ public final class FileLock {
                 close(fd)
                 throw SGError.io("cannot lock \(path): \(String(cString: strerror(e)))")
             }
-            if Clock.now >= deadline {
+            if Monotonic.now >= deadline {
                 close(fd)
                 throw SGError.timeout("another sg process holds \(path)")
             }
@@ -43,96 +43,4 @@ public final class FileLock {
     }
 
     deinit { unlock() }
-}
-
-/// Folder and file helpers with the modes the keyring needs (0700 folders, 0600 files).
-enum PrivateFiles {
-    /// Creates `path` and missing parents with 0700; tightens a folder of ours that is too open;
-    /// refuses one owned by someone else.
-    static func ensureDirectory(_ path: String) throws {
-        var st = stat()
-        if stat(path, &st) != 0 {
-            let parent = PathText(path).parent
-            if !parent.isEmpty, parent != path { try ensureDirectory(parent) }
-            if mkdir(path, 0o700) != 0 && errno != EEXIST {
-                throw SGError.io("cannot create \(path): \(String(cString: strerror(errno)))")
-            }
-            guard stat(path, &st) == 0 else { throw SGError.io("cannot create \(path)") }
-            return
-        }
-        guard (st.st_mode & S_IFMT) == S_IFDIR else { throw SGError.io("\(path) is not a folder") }
-    }
-
-    /// The keyring's own folder: must be ours; made 0700 if it is not.
-    static func ensurePrivateDirectory(_ path: String) throws {
-        try ensureDirectory(path)
-        var st = stat()
-        guard stat(path, &st) == 0 else { throw SGError.io("cannot stat \(path)") }
-        if st.st_uid != getuid() {
-            throw SGError.unsafePermissions(path: path, problem: "owned by uid \(st.st_uid), not by you", fix: "chown \(getuid()) \(shellQuote(path))")
-        }
-        if st.st_mode & 0o077 != 0 { chmod(path, 0o700) }
-    }
-
-    /// Writes `bytes` to `path` atomically: a 0600 temp file in the same folder, fsync, rename,
-    /// fsync of the folder.
-    static func atomicWrite(_ path: String, _ bytes: UnsafeRawBufferPointer) throws {
-        let dir = PathText(path).parent
-        var template = Array((path + ".tmp-XXXXXX").utf8CString)
-        let fd = mkstemp(&template)
-        guard fd >= 0 else { throw SGError.io("cannot create a temporary file in \(dir): \(String(cString: strerror(errno)))") }
-        let tmp = String(cString: template)
-        var ok = false
-        defer { if !ok { unlink(tmp) } }
-        fchmod(fd, 0o600)
-        var off = 0
-        while off < bytes.count {
-            let n = write(fd, bytes.baseAddress! + off, bytes.count - off)
-            if n < 0 {
-                if errno == EINTR { continue }
-                let e = errno
-                close(fd)
-                throw SGError.io("cannot write \(tmp): \(String(cString: strerror(e)))")
-            }
-            off += n
-        }
-        guard fsync(fd) == 0 else {
-            let e = errno
-            close(fd)
-            throw SGError.io("cannot write \(tmp): \(String(cString: strerror(e)))")
-        }
-        close(fd)
-        guard rename(tmp, path) == 0 else { throw SGError.io("cannot replace \(path): \(String(cString: strerror(errno)))") }
-        ok = true
-        let dfd = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 { fsync(dfd); close(dfd) }
-    }
-
-    /// The whole file, or nil when it does not exist.
-    static func read(_ path: String) throws -> [UInt8]? {
-        guard FileSafety.exists(path) else { return nil }
-        do { return try FileSafety.readFile(path) { Array($0) } } catch let e as SGError {
-            throw SGError.io(e.message.replacingAll("config: ", with: ""))
-        }
-    }
-}
-
-/// Path arithmetic without Foundation's URL.
-struct PathText {
-    let path: String
-    init(_ path: String) { self.path = path }
-    var parent: String {
-        var p = path
-        while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
-        guard let slash = p.lastIndex(of: "/") else { return "" }
-        if slash == p.startIndex { return "/" }
-        return String(p[..<slash])
-    }
-}
-
-extension PathText {
-    var last: String {
-        guard let slash = path.lastIndex(of: "/") else { return path }
-        return String(path[path.index(after: slash)...])
-    }
 }

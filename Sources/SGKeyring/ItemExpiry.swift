@@ -5,7 +5,7 @@ import SGCore
 /// under Ark's `load_token` rules). The file keyring drops expired items whenever it is opened,
 /// so a short `cache-ttl` means a short life on disk, not "until the same name is asked again".
 ///
-///     let stored = ItemExpiry.packGit(password, expiresAt: Clock.wallNow + 60)
+///     let stored = ItemExpiry.packGit(password, expiresAt: WallClock.now + 60)
 ///     if ItemExpiry.isExpired(stored) { … }
 public enum ItemExpiry {
     static let gitMagic = Array("sg-git/1 ".utf8)

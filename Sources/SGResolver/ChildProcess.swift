@@ -241,7 +241,7 @@ public enum ChildProcess {
                 rotation.succeeded()
                 if case .restart(let stopSignal, let grace) = rotation.mode {
                     Stderr.write("sg-exec: a secret changed: stopping \(shown) (signal \(stopSignal)) to restart it with the new values\n")
-                    replacing = (next, Clock.now + grace)
+                    replacing = (next, Monotonic.now + grace)
                     killed = false
                     kill(pid, stopSignal)
                 }
@@ -260,17 +260,17 @@ public enum ChildProcess {
             if let r = replacing, !killed { wakeAt = r.killAt }
             if let at = rotation?.retryAt, replacing == nil { wakeAt = min(wakeAt ?? at, at) }
             if let at = wakeAt, status == nil {
-                let ms = Int32(max(0, min(3_600_000, ((at - Clock.now) * 1000).rounded(.up))))
+                let ms = Int32(max(0, min(3_600_000, ((at - Monotonic.now) * 1000).rounded(.up))))
                 timeout = timeout < 0 ? ms : min(timeout, ms)
             }
             let n = poll(&pfds, nfds_t(pfds.count), timeout)
             if n < 0 { if errno == EINTR { continue }; break }
-            if let r = replacing, !killed, Clock.now >= r.killAt {
+            if let r = replacing, !killed, Monotonic.now >= r.killAt {
                 Stderr.write("sg-exec: \(shown) did not stop within the grace period: SIGKILL\n")
                 kill(pid, SIGKILL)
                 killed = true
             }
-            if let rotation, replacing == nil, status == nil, let at = rotation.retryAt, Clock.now >= at {
+            if let rotation, replacing == nil, status == nil, let at = rotation.retryAt, Monotonic.now >= at {
                 rotation.retryAt = nil
                 rotate(rotation)
             }

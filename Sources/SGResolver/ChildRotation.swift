@@ -76,7 +76,7 @@ final class ChildRotation: @unchecked Sendable {
         failures += 1
         let wait = settings.backoff(attempt: failures)
         Stderr.write("sg-exec: the child keeps the old values; fetching again in \(Int(wait.rounded(.up))) s\n")
-        retryAt = Clock.now + wait
+        retryAt = Monotonic.now + wait
     }
 
     func succeeded() {

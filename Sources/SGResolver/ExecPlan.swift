@@ -177,7 +177,7 @@ public enum ExecPlan {
     }
 
     static func parseReference(_ text: String) -> ExecVariable.Source {
-        do { return .reference(try SecretOutput.parse(text)) }
+        do { return .reference(try SecretReference(nameOrReference: text)) }
         catch let e as SGError { return .invalid(text: text, error: e) }
         catch { return .invalid(text: text, error: .badReference("\(text.prefix(64))")) }
     }

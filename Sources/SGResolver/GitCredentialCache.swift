@@ -84,7 +84,7 @@ public final class KeyringGitCache: GitCredentialCache {
 
     private func live(_ account: String, _ stored: SecretBytes?, service: String) throws -> GitCacheEntry? {
         guard let stored, let (value, expires) = KeyringGitCache.unpack(stored) else { return nil }
-        if let expires, expires <= Clock.wallNow {
+        if let expires, expires <= WallClock.now {
             try backend.delete(service: service, account: account)
             return nil
         }

@@ -114,7 +114,7 @@ public struct GitCredentialHelper {
         let answer = GitCredential.Answer(username: username, password: fetched.value)
         _ = try answer.encoded()   // refuse CR/LF/NUL before anything is cached
         guard target.ttl > 0 else { return answer }
-        let expires = Clock.wallNow.rounded(.down) + Double(target.ttl)
+        let expires = WallClock.now.rounded(.down) + Double(target.ttl)
         do {
             try cache(.session).store(service: service, account: account, value: fetched.value, expiresAt: expires)
         } catch let e as SGError {
@@ -163,7 +163,7 @@ public struct GitCredentialHelper {
         }
         var expires: Double?
         if let e = request.passwordExpiryUTC, e > 0 {
-            if Double(e) <= Clock.wallNow { return }   // already expired: git would skip it too
+            if Double(e) <= WallClock.now { return }   // already expired: git would skip it too
             expires = Double(e)
         }
         try cache(.persistent).store(service: service, account: user,

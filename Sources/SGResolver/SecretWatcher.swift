@@ -112,8 +112,8 @@ public final class SecretWatcher: Sendable {
                 let wait = settings.backoff(attempt: failures)
                 log("trying again in \(Int(wait.rounded(.up))) s")
                 // Wait, unless a stop or an event comes first; the failed ones are asked again.
-                let until = Clock.now + wait
-                while !stop.isStopped, Clock.now < until, !wake.wait(seconds: min(2, until - Clock.now)) {}
+                let until = Monotonic.now + wait
+                while !stop.isStopped, Monotonic.now < until, !wake.wait(seconds: min(2, until - Monotonic.now)) {}
                 recheck(failed)
             }
         }

@@ -139,7 +139,7 @@ public enum SecretsFile {
             let id = value.trimmingASCIIWhitespace()
             guard !id.isEmpty else { throw SGError.malformedInput("\(location): \(name): !var needs a secret id") }
             let ref: SecretReference
-            do { ref = try SecretOutput.parse(id) } catch let e as SGError {
+            do { ref = try SecretReference(nameOrReference: id) } catch let e as SGError {
                 throw SGError.badReference("\(location): \(name): \(e.message)")
             }
             return SecretsFileEntry(name: name, value: .reference(ref), asFile: isFile, defaultValue: defaultValue, location: location)

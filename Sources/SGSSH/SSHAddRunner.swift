@@ -66,13 +66,13 @@ public enum SSHAddRunner {
         }
         shutdown(sv[0], Int32(SHUT_WR))
 
-        let deadline = Clock.now + timeout
+        let deadline = Monotonic.now + timeout
         var stderrText: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1024)
         var pfd = pollfd(fd: errPipe[0], events: Int16(POLLIN), revents: 0)
         var timedOut = false
         while true {
-            let left = deadline - Clock.now
+            let left = deadline - Monotonic.now
             if left <= 0 { timedOut = true; kill(pid, SIGKILL); break }
             let pr = poll(&pfd, 1, Int32(Swift.min(left, 1) * 1000))
             if pr < 0 && errno == EINTR { continue }

@@ -234,14 +234,14 @@ public final class A2AEventStream: Sendable {
         }
         var ping = post
         ping.setJSONBody(SecretBytes(bytes: Array("{\"type\":6}".utf8) + [SignalRRecords.separator]))
-        var next = Clock.now + settings.pingInterval
+        var next = Monotonic.now + settings.pingInterval
         // Sleeps until the next ping or the end of the stream: no polling while idle.
         while !streamStop.isStopped {
-            if Clock.now >= next {
+            if Monotonic.now >= next {
                 _ = postRecord(ping)   // a lost ping shows as a stall, which reconnects
-                next = Clock.now + settings.pingInterval
+                next = Monotonic.now + settings.pingInterval
             }
-            _ = opened.wait(seconds: max(0.01, next - Clock.now))
+            _ = opened.wait(seconds: max(0.01, next - Monotonic.now))
         }
     }
 
@@ -310,10 +310,10 @@ private final class StreamSession: @unchecked Sendable {
 }
 
 func sleepUnlessStopped(_ seconds: Double, stop: StreamStop) {
-    let end = Clock.now + seconds
+    let end = Monotonic.now + seconds
     let wake = Wakeup()
-    while !stop.isStopped, Clock.now < end {
-        wake.wait(seconds: min(1, end - Clock.now))
+    while !stop.isStopped, Monotonic.now < end {
+        wake.wait(seconds: min(1, end - Monotonic.now))
     }
 }
 

@@ -175,7 +175,7 @@ public final class RSTSClient: Sendable {
         }
         let minutes = Self.minutes(response.header("X-TokenLifetimeRemaining")) ?? json["TokenLifetimeRemaining"]?.intValue
             ?? (try? tokenLifetimeRemaining(token)).flatMap { $0 }
-        return UserToken(token: token, expiresAt: Clock.wallNow + Double(minutes ?? 10) * 60,
+        return UserToken(token: token, expiresAt: WallClock.now + Double(minutes ?? 10) * 60,
                          username: json["UserName"]?.text ?? username, provider: provider, method: method,
                          appliance: response.appliance)
     }

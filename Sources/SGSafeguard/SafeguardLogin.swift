@@ -88,7 +88,7 @@ public final class SafeguardLogin: Sendable {
     public func validate(_ token: SecretBytes) throws -> UserToken {
         let minutes = try rsts.tokenLifetimeRemaining(token)
         if let minutes, minutes <= 0 { throw SGError.loginRequired(profile: profile.name) }
-        return UserToken(token: token, expiresAt: Clock.wallNow + Double(minutes ?? 10) * 60, username: profile.username,
+        return UserToken(token: token, expiresAt: WallClock.now + Double(minutes ?? 10) * 60, username: profile.username,
                          provider: nil, method: .token, appliance: profile.appliances.first?.description ?? "")
     }
 

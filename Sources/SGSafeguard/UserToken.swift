@@ -32,7 +32,7 @@ public struct UserToken: Sendable {
     }
 
     /// Seconds left, by the wall clock (negative once expired).
-    public var secondsRemaining: Double { expiresAt - Clock.wallNow }
+    public var secondsRemaining: Double { expiresAt - WallClock.now }
 }
 
 /// An rSTS identity provider as `GET AuthenticationProviders` lists it.

@@ -142,7 +142,7 @@ public final class HTTPClient: @unchecked Sendable {
     private func perform(_ request: HTTPRequest, on index: Int, deadline: Deadline) -> Outcome {
         let appliance = appliances[index]
         let url = request.absoluteURL ?? (appliance.baseURL + request.path)
-        let started = Clock.now
+        let started = Monotonic.now
         do {
             return try pool.withHandle { h -> Outcome in
                 h.reset()
@@ -163,7 +163,7 @@ public final class HTTPClient: @unchecked Sendable {
                 // Do not leave pointers into memory that is about to be freed.
                 try h.setNull(CURLOPT_HTTPHEADER)
                 try h.setNull(CURLOPT_POSTFIELDS)
-                let ms = (Clock.now - started).clampedMilliseconds()
+                let ms = (Monotonic.now - started).clampedMilliseconds()
                 if let failure {
                     Log.logger.debug("\(request.method.rawValue) \(request.pathForLog) at \(appliance) failed after \(ms) ms: curl \(failure.number)")
                     return classify(failure, handle: h, appliance: appliance, request: request, deadline: deadline)
@@ -394,7 +394,7 @@ public struct RetryPolicy: Sendable {
     /// The response's usable `Retry-After` in seconds (see `HeaderNumber.retryAfter`); an
     /// unusable one counts as absent.
     static func retryAfter(_ response: HTTPResponse) -> Double? {
-        response.header("Retry-After").flatMap { HeaderNumber.retryAfter($0, now: Clock.wallNow) }
+        response.header("Retry-After").flatMap { HeaderNumber.retryAfter($0, now: WallClock.now) }
     }
 
     func backoff(attempt: Int) -> Double {

@@ -80,7 +80,7 @@ public struct HTTPResponse: Sendable {
 /// One overall time limit for an operation and all its retries and failovers.
 public struct Deadline: Sendable {
     public let at: Double
-    public init(seconds: Double) { at = Clock.now + seconds }
-    public var remaining: Double { at - Clock.now }
+    public init(seconds: Double) { at = Monotonic.now + seconds }
+    public var remaining: Double { at - Monotonic.now }
     public var hasPassed: Bool { remaining <= 0 }
 }

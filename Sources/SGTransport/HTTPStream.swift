@@ -27,7 +27,7 @@ private final class StreamContext {
     let stallAfter: Double
     let onOpen: () -> Void
     let onBytes: (UnsafeRawBufferPointer) -> Bool
-    var lastByte = Clock.now
+    var lastByte = Monotonic.now
     var status = 0
     var opened = false
     var stalled = false
@@ -47,7 +47,7 @@ private let streamHeaderCallback: sgcurl_data_cb = { ptr, size, nmemb, userdata 
     let n = size * nmemb
     guard let ptr, let userdata else { return n }
     let ctx = Unmanaged<StreamContext>.fromOpaque(userdata).takeUnretainedValue()
-    ctx.lastByte = Clock.now
+    ctx.lastByte = Monotonic.now
     let line = UnsafeRawBufferPointer(start: ptr, count: n)
     // The blank line that ends the headers: the stream is open once a 200 has come.
     if line.allSatisfy({ $0 == 0x0D || $0 == 0x0A }) {
@@ -64,7 +64,7 @@ private let streamBodyCallback: sgcurl_data_cb = { ptr, size, nmemb, userdata in
     let n = size * nmemb
     guard let ptr, let userdata else { return n }
     let ctx = Unmanaged<StreamContext>.fromOpaque(userdata).takeUnretainedValue()
-    ctx.lastByte = Clock.now
+    ctx.lastByte = Monotonic.now
     // A refusal's body is not read: it is not the stream, and its text is never shown.
     guard ctx.opened else { return 0 }
     if !ctx.onBytes(UnsafeRawBufferPointer(start: ptr, count: n)) {
@@ -78,7 +78,7 @@ private let streamProgressCallback: sgcurl_xferinfo_cb = { userdata, _, _, _, _ 
     guard let userdata else { return 0 }
     let ctx = Unmanaged<StreamContext>.fromOpaque(userdata).takeUnretainedValue()
     if ctx.stop.isStopped { return 1 }
-    if Clock.now - ctx.lastByte > ctx.stallAfter {
+    if Monotonic.now - ctx.lastByte > ctx.stallAfter {
         ctx.stalled = true
         return 1
     }

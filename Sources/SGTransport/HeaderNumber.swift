@@ -8,7 +8,7 @@ import Glibc
 /// `Double("1e19")`, `Double("inf")` and `Double("nan")` all succeed, and turning such a value into
 /// an `Int` traps; every number from the network goes through here instead.
 ///
-///     HeaderNumber.retryAfter("120", now: Clock.wallNow)   // 120
+///     HeaderNumber.retryAfter("120", now: WallClock.now)   // 120
 ///     HeaderNumber.decimal("59", limit: 1e6)                // 59
 public enum HeaderNumber {
     /// The largest wait a `Retry-After` is taken to ask for (about 31 years): longer is the same

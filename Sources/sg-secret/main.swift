@@ -36,7 +36,7 @@ struct SGSecret: ParsableCommand {
             try streamMode(resolver)
             return
         }
-        let secret = try resolver.resolve(try SecretOutput.parse(reference))
+        let secret = try resolver.resolve(try SecretReference(nameOrReference: reference))
         SecretOutput.write(secret.value, newline: !noNewline)
     }
 
@@ -54,7 +54,7 @@ struct SGSecret: ParsableCommand {
         while let line = readLine(strippingNewline: true) {
             if !line.isEmpty { ids.append(line) }
         }
-        let refs = try ids.map(SecretOutput.parse)
+        let refs = try ids.map(SecretReference.init(nameOrReference:))
         let results = resolver.resolveAll(refs)
         let out = SecretBuffer()
         for (id, result) in zip(ids, results) {

@@ -73,9 +73,7 @@ extension SGToken {
             try runSubcommand {
                 let ctx = try Context()
                 let profile = try options.resolve(ctx.config)
-                guard let authority = makeAuthority(for: profile) as? any TokenLoginAuthority else {
-                    throw SGError.usage("login needs the Safeguard/Identity clients, which this build does not include yet")
-                }
+                let authority = TokenAuthorities.make(for: profile)
                 let token = try authority.login(method: method)
                 try ctx.cache.put(token, profile: TokenReport.account(of: profile), authority: authority)
                 Stderr.write("sg-token: logged in to \(profile.name); token cached until \(token.expiresIn.map(\.localDisplay) ?? "revoked")\n")
@@ -94,7 +92,7 @@ extension SGToken {
         static func execute(profile name: String?) throws {
             let ctx = try Context()
             let profile = try ProfileOption.resolve(name, ctx.config)
-            let token = try ctx.cache.get(profile: profile, authority: makeAuthority(for: profile))
+            let token = try ctx.cache.get(profile: profile, authority: TokenAuthorities.make(for: profile))
             token.token.withUnsafeBytes { raw in Stdout.write(raw) }
             Stdout.write(Array("\n".utf8).withUnsafeBytes { $0 })
         }

@@ -35,7 +35,7 @@ final class CoreTypesTests: XCTestCase {
         XCTAssertEqual(try SecretReference(parsing: "sg:db"), .named("db", field: nil))
         XCTAssertEqual(try SecretReference(parsing: "sg:api.ci#ClientSecret"), .named("api.ci", field: "ClientSecret"))
         XCTAssertEqual(try SecretReference(parsing: "sg:token/spp"), .token(profile: "spp"))
-        XCTAssertEqual(try SecretOutput.parse("db"), .named("db", field: nil))
+        XCTAssertEqual(try SecretReference(nameOrReference: "db"), .named("db", field: nil))
         for bad in ["db", "sg:", "sg:a b", "sg:db#", "sg:db#a-b", "sg:token/", "sg:-x", "sg:x/y", "sg:\u{0}"] {
             XCTAssertThrowsError(try SecretReference(parsing: bad), bad) { e in
                 XCTAssertEqual((e as? SGError)?.exitCode, .unknownSecret)

@@ -44,7 +44,7 @@ final class FileKeyringTests: XCTestCase {
 
     func testExpiredGitCredentialLeavesTheFileWhenAnyNameIsRead() throws {
         let kr = try FileKeyring(directory: krDir, passphrase: nil)
-        let now = Clock.wallNow
+        let now = WallClock.now
         try kr.store(service: "git:https://a.example", account: "u", secret: ItemExpiry.packGit(SecretBytes(string: "pw-a"), expiresAt: now - 1))
         try kr.store(service: "git:https://b.example", account: "u", secret: ItemExpiry.packGit(SecretBytes(string: "pw-b"), expiresAt: now + 3600))
         try kr.store(service: "git:https://c.example", account: "u", secret: ItemExpiry.packGit(SecretBytes(string: "pw-c"), expiresAt: nil))

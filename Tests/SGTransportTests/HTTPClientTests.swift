@@ -228,9 +228,9 @@ final class HTTPClientTests: XCTestCase {
     func testTotalTimeout() throws {
         try sim.admin("/admin/fault", json: ["delayMs": 4000, "count": 1])
         let c = try client(tls(total: 1))
-        let start = Clock.now
+        let start = Monotonic.now
         assertError(.tempFailure, { _ = try c.send(self.passwordRequest()) })
-        XCTAssertLessThan(Clock.now - start, 3.5, "must not wait for the slow reply")
+        XCTAssertLessThan(Monotonic.now - start, 3.5, "must not wait for the slow reply")
     }
 
     func testServiceUnavailableWithRetryAfterIsRetried() throws {
@@ -264,9 +264,9 @@ final class HTTPClientTests: XCTestCase {
     func testRetryAfterLongerThanTheDeadlineGivesUpAtOnce() throws {
         try sim.admin("/admin/fault", json: ["status": 503, "count": 5, "retryAfter": 60])
         let c = try client(tls(total: 5))
-        let start = Clock.now
+        let start = Monotonic.now
         assertError(.tempFailure, { _ = try c.send(self.passwordRequest()) }, contains: "wait 60")
-        XCTAssertLessThan(Clock.now - start, 3)
+        XCTAssertLessThan(Monotonic.now - start, 3)
     }
 
     /// Retry-After values beyond Int's range trapped converting to Int (SIGILL); any wait longer
@@ -276,9 +276,9 @@ final class HTTPClientTests: XCTestCase {
             try sim.post("/admin/clear")
             try sim.admin("/admin/fault", json: ["status": 503, "count": 5, "retryAfter": value])
             let c = try client(tls(total: 5))
-            let start = Clock.now
+            let start = Monotonic.now
             assertError(.tempFailure, { _ = try c.send(self.passwordRequest()) }, contains: "asked to wait")
-            XCTAssertLessThan(Clock.now - start, 3, "\(value): gave up at once")
+            XCTAssertLessThan(Monotonic.now - start, 3, "\(value): gave up at once")
         }
     }
 
