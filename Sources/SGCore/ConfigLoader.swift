@@ -161,10 +161,7 @@ struct ConfigParser {
     let file: String
     let home: String
     var holdsInlineSecrets = false
-    var folder: String {
-        guard let slash = file.lastIndex(of: "/") else { return "." }
-        return slash == file.startIndex ? "/" : String(file[..<slash])
-    }
+    var folder: String { parentFolder(of: file) }
 
     init(file: String, home: String) {
         self.file = file

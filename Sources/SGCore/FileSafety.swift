@@ -123,11 +123,11 @@ public enum FileSafety {
             if text.hasPrefix("/") { real = text }
         }
         for start in [given, real].compactMap({ $0 }) {
-            var folder = parent(of: start)
+            var folder = parentFolder(of: start)
             while true {
                 if seen.insert(folder).inserted { try checkFolder(folder, holding: path) }
                 if folder == "/" { break }
-                folder = parent(of: folder)
+                folder = parentFolder(of: folder)
             }
         }
     }
@@ -149,13 +149,6 @@ public enum FileSafety {
             throw SGError.unsafePermissions(path: path, problem: "the folder \(folder) above it is writable by group or others",
                                             fix: "chmod go-w \(shellQuote(folder))")
         }
-    }
-
-    static func parent(of path: String) -> String {
-        var p = Substring(path)
-        while p.count > 1 && p.hasSuffix("/") { p = p.dropLast() }
-        guard let slash = p.lastIndex(of: "/") else { return "/" }
-        return slash == p.startIndex ? "/" : String(p[..<slash])
     }
 
     // MARK: reading

@@ -67,14 +67,7 @@ struct StderrLogHandler: LogHandler {
 public enum Stderr {
     public static func write(_ text: String) {
         var t = text
-        t.withUTF8 { buf in
-            var off = 0
-            while off < buf.count {
-                let n = Glibc.write(2, buf.baseAddress! + off, buf.count - off)
-                if n <= 0 { if n < 0 && errno == EINTR { continue }; return }
-                off += n
-            }
-        }
+        t.withUTF8 { buf in try? WriteAll.write(UnsafeRawBufferPointer(buf), to: 2) }
     }
 }
 

@@ -17,32 +17,18 @@ public enum Subprocess {
     /// The command runs in a process group of its own, so that on timeout everything it started
     /// is killed with it: a shell that closed stdout and kept running (`exec >&-; sleep 45`), or a
     /// background child that still holds the pipe, must not outlive the deadline.
-    public static func capture(_ argv: [String], environment: [String]? = nil, timeout: Double = 30) throws -> Result {
+    public static func capture(_ argv: [String], environment: [String: String]? = nil, timeout: Double = 30) throws -> Result {
         var pipeFDs: [Int32] = [-1, -1]
         guard sg_pipe_cloexec(&pipeFDs) == 0 else { throw SGError.io("pipe: \(String(cString: strerror(errno)))") }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], 1)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
-        posix_spawnattr_setpgroup(&attributes, 0)
-
-        var pid: pid_t = 0
-        let cArgs = argv.map { strdup($0) } + [nil]
-        defer { cArgs.forEach { free($0) } }
-        let env = environment ?? Environment.current.map { "\($0.key)=\($0.value)" }
-        let cEnv = env.map { strdup($0) } + [nil]
-        defer { cEnv.forEach { free($0) } }
-        let rc = posix_spawnp(&pid, argv[0], &actions, &attributes, cArgs, cEnv)
-        close(pipeFDs[1])
-        guard rc == 0 else {
-            close(pipeFDs[0])
-            throw SGError.config("cannot run \(argv[0]): \(String(cString: strerror(rc)))")
+        let pid: pid_t
+        do {
+            pid = try ProcessSpawn.start(argv, environment: environment ?? Environment.current,
+                                         stdin: .null, stdout: .descriptor(pipeFDs[1]), ownProcessGroup: true)
+        } catch {
+            close(pipeFDs[0]); close(pipeFDs[1])
+            throw SGError.config("cannot run \(argv[0]): \(error)")
         }
+        close(pipeFDs[1])
         let deadline = Monotonic.now + timeout
         var out: [UInt8] = []
         defer { SecretBytes.wipe(&out) }
@@ -61,7 +47,7 @@ public enum Subprocess {
             let left = deadline - Monotonic.now
             if left <= 0 {
                 kill(-pid, SIGKILL)
-                if status == nil { while waitpid(pid, nil, 0) < 0 && errno == EINTR {} }
+                if status == nil { WaitStatus.wait(for: pid) }
                 throw SGError.timeout("command \(argv[0]) did not finish in \(Int(timeout)) s")
             }
             // With stdout closed, poll nothing: sleep between checks of the exit, briefly at
@@ -82,12 +68,10 @@ public enum Subprocess {
             out.append(contentsOf: chunk[0..<n])
             if out.count > 1 << 20 {
                 kill(-pid, SIGKILL)
-                if status == nil { while waitpid(pid, nil, 0) < 0 && errno == EINTR {} }
+                if status == nil { WaitStatus.wait(for: pid) }
                 throw SGError.config("command \(argv[0]) wrote more than 1 MiB; a secret source prints one value")
             }
         }
-        let st = status!
-        let code: Int32 = (st & 0x7f) == 0 ? (st >> 8) & 0xff : 128 + (st & 0x7f)
-        return Result(status: code, stdout: SecretBytes(bytes: out))
+        return Result(status: WaitStatus.exitCode(status!), stdout: SecretBytes(bytes: out))
     }
 }

@@ -107,13 +107,7 @@ public struct TerminalPrompt: Prompter {
 
     private func writeAll(_ fd: Int32, _ text: String) {
         var bytes = Array(text.utf8)
-        var off = 0
-        while off < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, $0.count - off) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            off += n
-        }
+        bytes.withUnsafeBytes { raw in try? WriteAll.write(raw, to: fd) }
         bytes.removeAll()
     }
 }

@@ -273,7 +273,7 @@ public final class FileKeyring: KeyringBackend, @unchecked Sendable {
             throw SGError.internalError("file keyring: \(f.reason)")
         }
         let bytes = env.serialized()
-        try bytes.withUnsafeBytes { try PrivateFiles.atomicWrite(dataPath, $0) }
+        try bytes.withUnsafeBytes { raw in try AtomicFile.replace(dataPath) { try WriteAll.write(raw, to: $0) } }
     }
 
     /// The key file's 32 bytes; nil when missing or the wrong size.
@@ -287,7 +287,7 @@ public final class FileKeyring: KeyringBackend, @unchecked Sendable {
     func createKeyFile() throws -> SecretBytes {
         var raw = try AESGCM.randomBytes(AESGCM.keyLength)
         defer { SecretBytes.wipe(&raw) }
-        try raw.withUnsafeBytes { try PrivateFiles.atomicWrite(keyPath, $0) }
+        try raw.withUnsafeBytes { bytes in try AtomicFile.replace(keyPath) { try WriteAll.write(bytes, to: $0) } }
         return SecretBytes(bytes: raw)
     }
 
@@ -309,7 +309,7 @@ public final class FileKeyring: KeyringBackend, @unchecked Sendable {
         var target = "\(dataPath).corrupt-\(stamp)"
         if FileSafety.exists(target) { target += "-\(getpid())" }
         let moved = rename(dataPath, target) == 0
-        let tool = CommandLine.arguments.first.map { PathText($0).last } ?? "sg"
+        let tool = CommandLine.arguments.first.map(lastPathComponent(of:)) ?? "sg"
         if moved {
             Stderr.write("\(tool): warning: \(dataPath) was unreadable (\(reason)); moved it to \(target) and started an empty keyring\n")
         } else {

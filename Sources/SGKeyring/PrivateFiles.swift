@@ -10,8 +10,8 @@ enum PrivateFiles {
     static func ensureDirectory(_ path: String) throws {
         var st = stat()
         if stat(path, &st) != 0 {
-            let parent = PathText(path).parent
-            if !parent.isEmpty, parent != path { try ensureDirectory(parent) }
+            let parent = parentFolder(of: path)
+            if parent != path { try ensureDirectory(parent) }
             if mkdir(path, 0o700) != 0 && errno != EEXIST {
                 throw SGError.io("cannot create \(path): \(String(cString: strerror(errno)))")
             }
@@ -30,40 +30,6 @@ enum PrivateFiles {
             throw SGError.unsafePermissions(path: path, problem: "owned by uid \(st.st_uid), not by you", fix: "chown \(getuid()) \(shellQuote(path))")
         }
         if st.st_mode & 0o077 != 0 { chmod(path, 0o700) }
-    }
-
-    /// Writes `bytes` to `path` atomically: a 0600 temp file in the same folder, fsync, rename,
-    /// fsync of the folder.
-    static func atomicWrite(_ path: String, _ bytes: UnsafeRawBufferPointer) throws {
-        let dir = PathText(path).parent
-        var template = Array((path + ".tmp-XXXXXX").utf8CString)
-        let fd = mkstemp(&template)
-        guard fd >= 0 else { throw SGError.io("cannot create a temporary file in \(dir): \(String(cString: strerror(errno)))") }
-        let tmp = String(cString: template)
-        var ok = false
-        defer { if !ok { unlink(tmp) } }
-        fchmod(fd, 0o600)
-        var off = 0
-        while off < bytes.count {
-            let n = write(fd, bytes.baseAddress! + off, bytes.count - off)
-            if n < 0 {
-                if errno == EINTR { continue }
-                let e = errno
-                close(fd)
-                throw SGError.io("cannot write \(tmp): \(String(cString: strerror(e)))")
-            }
-            off += n
-        }
-        guard fsync(fd) == 0 else {
-            let e = errno
-            close(fd)
-            throw SGError.io("cannot write \(tmp): \(String(cString: strerror(e)))")
-        }
-        close(fd)
-        guard rename(tmp, path) == 0 else { throw SGError.io("cannot replace \(path): \(String(cString: strerror(errno)))") }
-        ok = true
-        let dfd = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 { fsync(dfd); close(dfd) }
     }
 
     /// The whole file, or nil when it does not exist.

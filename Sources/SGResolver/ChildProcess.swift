@@ -321,15 +321,9 @@ public enum ChildProcess {
             streams.removeAll { $0.closed }
         }
         for s in streams { s.finish() }
-        if status == nil {
-            var st: Int32 = 0
-            while waitpid(pid, &st, 0) < 0 && errno == EINTR {}
-            status = st
-        }
+        if status == nil { status = WaitStatus.wait(for: pid) }
         current.files.removeAll()
-        let st = status!
-        if st & 0x7f == 0 { return (st >> 8) & 0xff }
-        return 128 + (st & 0x7f)
+        return WaitStatus.exitCode(status!)
     }
 }
 
@@ -372,7 +366,7 @@ final class MaskedStream {
     }
 
     private func write(_ out: inout [UInt8]) {
-        out.withUnsafeBytes { _ = SecretOutput.writeAll(to, $0) }
+        out.withUnsafeBytes { try? WriteAll.write($0, to: to) }
         SecretBytes.wipe(&out)
     }
 }

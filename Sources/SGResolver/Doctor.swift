@@ -322,9 +322,8 @@ public struct Doctor {
     /// (credential.useHttpPath), else git's requests never match those rules.
     func gitChecks(_ config: Config) -> [Check] {
         guard !config.git.rules.isEmpty else { return [.init(subject: "git", outcome: .skipped, detail: "no git.rules")] }
-        let env = environment.map { "\($0.key)=\($0.value)" }
         func get(_ args: [String]) -> String? {
-            guard let r = try? Subprocess.capture(["git", "config"] + args, environment: env, timeout: timeout), r.status == 0 else { return nil }
+            guard let r = try? Subprocess.capture(["git", "config"] + args, environment: environment, timeout: timeout), r.status == 0 else { return nil }
             return String(decoding: r.stdout.withUnsafeBytes { Array($0) }, as: UTF8.self)
         }
         var checks: [Check] = []

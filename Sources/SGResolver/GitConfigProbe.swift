@@ -105,8 +105,9 @@ public enum GitConfigProbe {
                 out.append(base + "/config")
                 break
             }
-            if dir == "/" { break }
-            if let slash = dir.lastIndex(of: "/") { dir = slash == dir.startIndex ? "/" : String(dir[..<slash]) } else { break }
+            let up = parentFolder(of: dir)
+            if up == dir || up == "." { break }   // the root, or a relative name with no folder left
+            dir = up
         }
         return (out, false)
     }

@@ -150,10 +150,8 @@ public struct SSHKeyTool {
         let n = readlink("/proc/self/exe", &buf, buf.count - 1)
         if n > 0 {
             let exe = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            if let slash = exe.lastIndex(of: "/") {
-                let candidate = String(exe[..<slash]) + "/sg-askpass"
-                if access(candidate, X_OK) == 0 { return candidate }
-            }
+            let candidate = parentFolder(of: exe) + "/sg-askpass"
+            if access(candidate, X_OK) == 0 { return candidate }
         }
         for dir in (environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") where !dir.isEmpty {
             let candidate = "\(dir)/sg-askpass"

@@ -40,11 +40,9 @@ public final class SecretFiles: @unchecked Sendable {
         // MFD_ALLOW_SEALING (2), not MFD_CLOEXEC: the child inherits it.
         let fd = sg_memfd_create("sg-exec:\(name)", 2)
         guard fd >= 0 else { throw SGError.io("memfd_create for \(name): \(String(cString: strerror(errno)))") }
-        let ok = value.withUnsafeBytes { SecretOutput.writeAll(fd, $0) }
-        guard ok else {
-            let e = errno
+        do { try value.withUnsafeBytes { raw in try WriteAll.write(raw, to: fd) } } catch {
             close(fd)
-            throw SGError.io("writing the memfd for \(name): \(String(cString: strerror(e)))")
+            throw SGError.io("writing the memfd for \(name): \(error)")
         }
         _ = sg_memfd_seal_all(fd)
         inheritedFDs.append(fd)
@@ -63,10 +61,10 @@ public final class SecretFiles: @unchecked Sendable {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw SGError.io("cannot create \(path): \(String(cString: strerror(errno)))") }
         paths.append(path)
-        let ok = value.withUnsafeBytes { SecretOutput.writeAll(fd, $0) }
-        let e = errno
-        close(fd)
-        guard ok else { throw SGError.io("writing \(path): \(String(cString: strerror(e)))") }
+        defer { close(fd) }
+        do { try value.withUnsafeBytes { raw in try WriteAll.write(raw, to: fd) } } catch {
+            throw SGError.io("writing \(path): \(error)")
+        }
         return path
     }
 
@@ -74,22 +72,7 @@ public final class SecretFiles: @unchecked Sendable {
     /// renamed over it, so a child that reads it after a signal sees the old or the new value whole.
     public func replace(path: String, value: SecretBytes) throws {
         guard paths.contains(path) else { throw SGError.internalError("\(path) is not one of sg-exec's files") }
-        let next = path + ".next"
-        unlink(next)
-        let fd = open(next, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw SGError.io("cannot create \(next): \(String(cString: strerror(errno)))") }
-        let ok = value.withUnsafeBytes { SecretOutput.writeAll(fd, $0) }
-        let e = errno
-        close(fd)
-        guard ok else {
-            unlink(next)
-            throw SGError.io("writing \(next): \(String(cString: strerror(e)))")
-        }
-        guard rename(next, path) == 0 else {
-            let e = errno
-            unlink(next)
-            throw SGError.io("renaming \(next): \(String(cString: strerror(e)))")
-        }
+        try AtomicFile.replace(path, mode: 0o600) { fd in try value.withUnsafeBytes { try WriteAll.write($0, to: fd) } }
     }
 
     /// Closes sg-exec's copies of the inherited memfds (after the child has them).

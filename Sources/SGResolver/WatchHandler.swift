@@ -32,39 +32,22 @@ public struct WatchHandler: Sendable {
         let path = try resolvedPath()
         var fds: [Int32] = [-1, -1]
         guard sg_pipe_cloexec(&fds) == 0 else { throw SGError.io("pipe: \(String(cString: strerror(errno)))") }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, fds[0], 0)
         var env = Environment.current
         for name in hidden { env[name] = nil }
         env["SG_WATCH_REF"] = reference
-        let cArgs = command.map { strdup($0) } + [nil]
-        defer { cArgs.forEach { free($0) } }
-        let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { cEnv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &actions, nil, cArgs, cEnv)
-        close(fds[0])
-        guard rc == 0 else {
-            close(fds[1])
-            throw SGError.usage("cannot run \(command[0]): \(String(cString: strerror(rc)))")
+        let pid: pid_t
+        do {
+            pid = try ProcessSpawn.start(command, executable: path, environment: env, stdin: .descriptor(fds[0]))
+        } catch {
+            close(fds[0]); close(fds[1])
+            throw SGError.usage("cannot run \(command[0]): \(error)")
         }
+        close(fds[0])
         // A handler that exits without reading must not kill sg-watch with SIGPIPE.
         let previous = signal(SIGPIPE, SIG_IGN)
-        value.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(fds[1], raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 { if errno == EINTR { continue }; break }
-                offset += n
-            }
-        }
+        value.withUnsafeBytes { raw in try? WriteAll.write(raw, to: fds[1]) }
         close(fds[1])
         signal(SIGPIPE, previous)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        if status & 0x7f == 0 { return (status >> 8) & 0xff }
-        return 128 + (status & 0x7f)
+        return WaitStatus.exitCode(WaitStatus.wait(for: pid))
     }
 }

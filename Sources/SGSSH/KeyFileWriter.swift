@@ -11,12 +11,12 @@ import Glibc
 ///     try KeyFileWriter.write(keyText, to: "/home/me/.ssh/deploy", publicKey: key.publicKey(comment: "sg:deploy"))
 public enum KeyFileWriter {
     public static func write(_ key: SecretBytes, to path: String, publicKey: PublicKey?) throws {
-        var files = [Output(path: path, mode: 0o600) { fd in try key.withUnsafeBytes { try writeAll(fd, $0, path: path) } }]
+        var files = [Output(path: path, mode: 0o600) { fd in try key.withUnsafeBytes { try WriteAll.write($0, to: fd) } }]
         if let publicKey {
             let line = Array((publicKey.authorizedKeysLine + "\n").utf8)
             // The public key first: the private key is renamed last, so it never needs a copy kept for a rollback.
             files.insert(Output(path: path + ".pub", mode: 0o644) { fd in
-                try line.withUnsafeBytes { try writeAll(fd, $0, path: path + ".pub") }
+                try line.withUnsafeBytes { try WriteAll.write($0, to: fd) }
             }, at: 0)
         }
         try writeAtomically(files)
@@ -55,7 +55,7 @@ public enum KeyFileWriter {
             for temp in temps.dropFirst(renamed) { unlink(temp) }
             for case let backup? in backups { unlink(backup) }
         }
-        for file in files { temps.append(try writeTemporary(file)) }
+        for file in files { temps.append(try AtomicFile.writeTemporary(beside: file.path, mode: file.mode, fill: file.fill)) }
         do {
             for (file, temp) in zip(files, temps) {
                 // The last file needs no copy of its old self: nothing after it can fail.
@@ -70,10 +70,7 @@ public enum KeyFileWriter {
             renamed = 0
             throw error
         }
-        for folder in Set(files.map { parentFolder(of: $0.path) }) {
-            let dfd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            if dfd >= 0 { _ = fsync(dfd); close(dfd) }
-        }
+        for folder in Set(files.map { parentFolder(of: $0.path) }) { AtomicFile.syncFolder(folder) }
     }
 
     static func checkDestination(_ path: String) throws {
@@ -88,34 +85,6 @@ public enum KeyFileWriter {
         }
     }
 
-    /// A new file beside `file.path` holding what `fill` wrote, synced and closed.
-    static func writeTemporary(_ file: Output) throws -> String {
-        let folder = parentFolder(of: file.path)
-        let base = file.path.split(separator: "/").last.map(String.init) ?? file.path
-        var fd: Int32 = -1
-        var temp = ""
-        for attempt in 0..<16 {
-            temp = "\(folder)/.\(base).sg-\(getpid())-\(UInt32.random(in: 0...UInt32.max))-\(attempt).tmp"
-            fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, file.mode)
-            if fd >= 0 || errno != EEXIST { break }
-        }
-        guard fd >= 0 else { throw SGError.io("cannot create a file in \(folder): \(String(cString: strerror(errno)))") }
-        var done = false
-        defer {
-            if fd >= 0 { close(fd) }
-            if !done { unlink(temp) }
-        }
-        // The umask must not widen or narrow what was asked for.
-        guard fchmod(fd, file.mode) == 0 else { throw SGError.io("chmod \(temp): \(String(cString: strerror(errno)))") }
-        try file.fill(fd)
-        guard fsync(fd) == 0 else { throw SGError.io("fsync \(temp): \(String(cString: strerror(errno)))") }
-        let closed = close(fd)
-        fd = -1
-        guard closed == 0 else { throw SGError.io("close \(temp): \(String(cString: strerror(errno)))") }
-        done = true
-        return temp
-    }
-
     /// A hard link to the file now at `path` (nil when there is none), so a rollback can put it back.
     static func keepOld(_ path: String) throws -> String? {
         var st = stat()
@@ -127,21 +96,5 @@ public enum KeyFileWriter {
         return backup
     }
 
-    static func writeAll(_ fd: Int32, _ data: UnsafeRawBufferPointer, path: String) throws {
-        var done = 0
-        while done < data.count {
-            let n = Glibc.write(fd, data.baseAddress! + done, data.count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SGError.io("write \(path): \(String(cString: strerror(errno)))")
-            }
-            done += n
-        }
-    }
 
-    static func parentFolder(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        let folder = String(path[..<slash])
-        return folder.isEmpty ? "/" : folder
-    }
 }

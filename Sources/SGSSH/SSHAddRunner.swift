@@ -36,34 +36,18 @@ public enum SSHAddRunner {
             close(sv[0]); close(sv[1])
             throw SGError.io("pipe: \(String(cString: strerror(errno)))")
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, sv[1], 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-
-        let cArgs = argv.map { strdup($0) } + [nil]
-        defer { cArgs.forEach { free($0) } }
-        let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { cEnv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = posix_spawnp(&pid, sshAdd, &actions, nil, cArgs, cEnv)
-        close(sv[1]); close(errPipe[1])
-        guard rc == 0 else {
-            close(sv[0]); close(errPipe[0])
-            throw SGError.config("cannot run \(sshAdd): \(String(cString: strerror(rc))) (is openssh-client installed?)")
+        let pid: pid_t
+        do {
+            pid = try ProcessSpawn.start(argv, environment: env, stdin: .descriptor(sv[1]), stdout: .null,
+                                         stderr: .descriptor(errPipe[1]))
+        } catch {
+            close(sv[0]); close(sv[1]); close(errPipe[0]); close(errPipe[1])
+            throw SGError.config("cannot run \(sshAdd): \(error) (is openssh-client installed?)")
         }
+        close(sv[1]); close(errPipe[1])
 
         // The key fits in the socket buffer many times over; a dead ssh-add gives EPIPE, not SIGPIPE.
-        keyText.withUnsafeBytes { raw in
-            var sent = 0
-            while sent < raw.count {
-                let n = send(sv[0], raw.baseAddress! + sent, raw.count - sent, Int32(MSG_NOSIGNAL))
-                if n < 0 { if errno == EINTR { continue }; break }
-                sent += n
-            }
-        }
+        keyText.withUnsafeBytes { raw in try? WriteAll.send(raw, to: sv[0]) }
         shutdown(sv[0], Int32(SHUT_WR))
 
         let deadline = Monotonic.now + timeout
@@ -83,10 +67,8 @@ public enum SSHAddRunner {
             if stderrText.count < 8192 { stderrText.append(contentsOf: chunk[0..<n]) }
         }
         close(errPipe[0]); close(sv[0])
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let code = WaitStatus.exitCode(WaitStatus.wait(for: pid))
         if timedOut { throw SGError.timeout("ssh-add did not finish in \(Int(timeout)) s") }
-        let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         guard code == 0 else {
             let lines = String(decoding: stderrText, as: UTF8.self).split(whereSeparator: \.isNewline)
                 .filter { !$0.hasPrefix("Enter passphrase") && !$0.hasPrefix("Bad passphrase") }

@@ -191,17 +191,11 @@ public final class SSHAgentClient {
     }
 
     private func sendAll(_ data: UnsafeRawBufferPointer) throws {
-        var sent = 0
-        while sent < data.count {
-            let n = send(fd, data.baseAddress! + sent, data.count - sent, Int32(MSG_NOSIGNAL))
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno == EAGAIN || errno == EWOULDBLOCK {
-                    throw SGError.timeout("writing to ssh-agent at \(socketPath) (no progress in \(Int(timeout)) s)")
-                }
-                throw SGError.serviceUnavailable("writing to ssh-agent failed: \(String(cString: strerror(errno))): is ssh-agent running? SSH_AUTH_SOCK=\(socketPath)")
+        do { try WriteAll.send(data, to: fd) } catch {
+            if error.rawValue == EAGAIN || error.rawValue == EWOULDBLOCK {
+                throw SGError.timeout("writing to ssh-agent at \(socketPath) (no progress in \(Int(timeout)) s)")
             }
-            sent += n
+            throw SGError.serviceUnavailable("writing to ssh-agent failed: \(error): is ssh-agent running? SSH_AUTH_SOCK=\(socketPath)")
         }
     }
 

@@ -162,6 +162,6 @@ final class FileKeyringTests: XCTestCase {
             XCTAssertEqual(try kr.lookup(service: "isp-worker\(i)", account: "parallel")?.unsafeString(), "secret-\(i)")
         }
         let names = try FileManager.default.contentsOfDirectory(atPath: krDir)
-        XCTAssertEqual(names.filter { $0.contains("corrupt") || $0.contains(".tmp-") }, [])
+        XCTAssertEqual(names.filter { $0.contains("corrupt") || $0.contains(".tmp") }, [])
     }
 }

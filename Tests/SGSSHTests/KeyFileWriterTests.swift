@@ -105,7 +105,7 @@ final class KeyFileWriterTests: XCTestCase {
             try FileManager.default.createDirectory(atPath: b + "/inside", withIntermediateDirectories: true)
         }
         func fill(_ text: String) -> (Int32) throws -> Void {
-            { fd in try Array(text.utf8).withUnsafeBytes { try KeyFileWriter.writeAll(fd, $0, path: "t") } }
+            { fd in try Array(text.utf8).withUnsafeBytes { try WriteAll.write($0, to: fd) } }
         }
         XCTAssertThrowsError(try KeyFileWriter.writeAtomically([.init(path: a, mode: 0o600, fill: fill("new a")),
                                                                 .init(path: b, mode: 0o644, fill: blockB)])) { e in
