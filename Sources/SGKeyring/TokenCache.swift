@@ -116,6 +116,9 @@ public protocol TokenLoginAuthority: TokenAuthority {
     /// Logs in with `method` (pkce, password, certificate, identity, identity-service; nil: the
     /// profile's default), asking on the terminal where needed.
     func login(method: String?) throws -> ArkToken
+    /// Revokes `token` on the server, best effort; false when it was not revoked (or the
+    /// authority has no server-side logout).
+    func logout(_ token: ArkToken) -> Bool
 }
 
 extension TokenCache {

@@ -80,7 +80,7 @@ public final class SafeguardAuthority: TokenLoginAuthority, @unchecked Sendable 
                         metadata: [("method", .text(method.rawValue)), ("provider", .text(token.provider ?? ""))])
     }
 
-    /// Server-side logout of a cached token (best effort).
+    /// Server-side logout of a cached token (best effort): rSTS revokes it.
     public func logout(_ token: ArkToken) -> Bool {
         guard let client = try? SafeguardLogin(profile: profile, prompter: NoPrompt()) else { return false }
         return client.logout(token.token)
@@ -129,6 +129,9 @@ public final class IdentityAuthority: TokenLoginAuthority, @unchecked Sendable {
         try login(method: method, prompter: prompter)
     }
 
+    /// sg does not revoke CyberArk Identity tokens on the tenant: `sg-token logout` forgets them.
+    public func logout(_ token: ArkToken) -> Bool { false }
+
     func login(method: String?, prompter: any Prompter) throws -> ArkToken {
         let client = try IdentityClient(profile: profile, prompter: prompter)
         switch method ?? (usesServiceUser ? "identity-service" : "identity") {
@@ -160,17 +163,39 @@ public final class IdentityAuthority: TokenLoginAuthority, @unchecked Sendable {
     }
 }
 
-/// `sg:token/PROFILE` for every tool: the token cache with the profile's authority.
+/// The token cache over the configured keyring: the one way a tool reaches a profile's token,
+/// with the profile's authority (`TokenAuthorities.make`) to refresh or renew it. sg-token's
+/// subcommands and `sg:token/PROFILE` in every tool both go through it.
+///
+///     let token = try TokenAccess(config: config).get(profile)
+public struct TokenAccess {
+    public let choice: KeyringSelection.Choice
+    public let backend: any KeyringBackend
+    public let cache: TokenCache
+
+    /// `environment` is read once here, for the keyring choice and the lock folder alike.
+    public init(config: Config, environment env: [String: String] = Environment.current) throws {
+        choice = try KeyringSelection.choose(config: config.keyring, environment: env)
+        backend = try KeyringSelection.make(choice, config: config.keyring, environment: env)
+        cache = TokenCache(store: TokenStore(backend: backend),
+                           lockDirectory: TokenCache.defaultLockDirectory(config: config.keyring, environment: env))
+    }
+
+    /// A valid token: cached, else refreshed or renewed by an unattended login, else
+    /// `SGError.loginRequired`. `prompter` is the authority's, for the steps that may ask.
+    public func get(_ profile: Profile, prompter: any Prompter = NoPrompt()) throws -> ArkToken {
+        try cache.get(profile: profile, authority: TokenAuthorities.make(for: profile, prompter: prompter))
+    }
+}
+
+/// `sg:token/PROFILE` for every tool.
 public final class CachedTokenSource: TokenSource, @unchecked Sendable {
     let config: Config
 
     public init(config: Config) { self.config = config }
 
     public func token(profile: Profile) throws -> ResolvedSecret {
-        let backend = try KeyringSelection.backend(config: config.keyring)
-        let cache = TokenCache(store: TokenStore(backend: backend),
-                               lockDirectory: TokenCache.defaultLockDirectory(config: config.keyring))
-        let token = try cache.get(profile: profile, authority: TokenAuthorities.make(for: profile, prompter: NoPrompt()))
+        let token = try TokenAccess(config: config).get(profile)
         return ResolvedSecret(value: token.token, username: token.username,
                               expiresAt: token.expiresIn?.timeIntervalSince1970, kind: .token)
     }

@@ -33,25 +33,22 @@ struct ProfileOption: ParsableArguments {
     static let spellings = ["profile": ["-p", "--profile"]]
 }
 
-/// Config, keyring backend and token cache, as every subcommand needs them.
+/// Config and the token cache over the configured keyring, as every subcommand needs them.
 struct Context {
     let config: Config
-    let choice: KeyringSelection.Choice
-    let backend: any KeyringBackend
-    let cache: TokenCache
+    let tokens: TokenAccess
+    var cache: TokenCache { tokens.cache }
 
     init() throws {
         let env = Environment.current   // read once, not by each step's default argument
         config = try ConfigLoader.load(environment: env)
-        choice = try KeyringSelection.choose(config: config.keyring, environment: env)
-        backend = try KeyringSelection.make(choice, config: config.keyring, environment: env)
-        cache = TokenCache(store: TokenStore(backend: backend),
-                           lockDirectory: TokenCache.defaultLockDirectory(config: config.keyring, environment: env))
+        tokens = try TokenAccess(config: config, environment: env)
     }
 
     func report(_ rows: [TokenReport.Row]) throws -> TokenReport {
-        let locked = try (backend as? SecretServiceKeyring)?.isLocked()
-        return TokenReport(backend: choice.kind.rawValue, location: backend.location, reason: choice.reason, locked: locked, rows: rows)
+        let locked = try (tokens.backend as? SecretServiceKeyring)?.isLocked()
+        return TokenReport(backend: tokens.choice.kind.rawValue, location: tokens.backend.location, reason: tokens.choice.reason,
+                           locked: locked, rows: rows)
     }
 }
 
@@ -92,9 +89,8 @@ extension SGToken {
         static func execute(profile name: String?) throws {
             let ctx = try Context()
             let profile = try ProfileOption.resolve(name, ctx.config)
-            let token = try ctx.cache.get(profile: profile, authority: TokenAuthorities.make(for: profile))
-            token.token.withUnsafeBytes { raw in Stdout.write(raw) }
-            Stdout.write(Array("\n".utf8).withUnsafeBytes { $0 })
+            let token = try ctx.tokens.get(profile, prompter: TerminalPrompt())
+            SecretOutput.write(token.token, newline: true)
         }
     }
 
@@ -157,12 +153,10 @@ extension SGToken {
                 let ctx = try Context()
                 let profile = try options.resolve(ctx.config)
                 var serverSide = 0
-                if case .safeguard(let p) = profile {
-                    // Server-side logout first (best effort), so the token is dead, not just forgotten.
-                    let authority = SafeguardAuthority(profile: p, prompter: NoPrompt())
-                    for key in TokenKey.candidates(for: profile) {
-                        if case .token(let token)? = try? ctx.cache.store.peek(key), authority.logout(token) { serverSide += 1 }
-                    }
+                // Server-side logout first (best effort), so the token is dead, not just forgotten.
+                let authority = TokenAuthorities.make(for: profile, prompter: NoPrompt())
+                for key in TokenKey.candidates(for: profile) {
+                    if case .token(let token)? = try? ctx.cache.store.peek(key), authority.logout(token) { serverSide += 1 }
                 }
                 let removed = try TokenKey.candidates(for: profile).filter { try ctx.cache.store.remove($0) }.count
                 let server = serverSide > 0 ? ", revoked on the appliance" : ""

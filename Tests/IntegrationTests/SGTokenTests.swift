@@ -110,6 +110,17 @@ final class SGTokenTests: XCTestCase {
         XCTAssertTrue(try Self.sim.log().contains { $0.path.lowercased().hasSuffix("/token/logout") && $0.status < 300 })
     }
 
+    /// A token that cannot be written whole (stdout full or closed) is a failure, not a silent
+    /// exit 0 after half a token: sg-token get writes through SecretOutput like the other tools.
+    func testGetThatCannotWriteTheTokenFailsWithIOError() throws {
+        XCTAssertEqual(try run("sg-token", ["login", "-p", "cert"]).status, 0)
+        let full = try ToolRunner.run("/bin/sh", ["-c", "exec \"$0\" get -p cert >/dev/full", TestPaths.binary("sg-token")],
+                                      environment: env)
+        XCTAssertEqual(full.status, 74, full.stderrText)
+        XCTAssertEqual(full.stderrText.split(separator: "\n").count, 1, full.stderrText)
+        XCTAssertTrue(full.stderrText.contains("cannot write to stdout"), full.stderrText)
+    }
+
     func testTwentyParallelGetsOnAnEmptyCacheLogInOnce() throws {
         let binary = TestPaths.binary("sg-token")
         let environment = env
