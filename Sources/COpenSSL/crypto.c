@@ -125,3 +125,23 @@ int sg_crypto_is_loaded(void) { return loaded; }
 #define RETURNING(ret, name, params, args) SG_HIDDEN ret name params { require(); return fn.name args; }
 #define VOID(ret, name, params, args) SG_HIDDEN ret name params { require(); fn.name args; }
 SG_CRYPTO_FUNCTIONS(RETURNING, VOID)
+
+void sg_crypto_error_line(char *out, size_t size) {
+    if (size == 0) return;
+    unsigned long kept[4];
+    int n = 0;
+    unsigned long e;
+    while ((e = ERR_get_error()) != 0) {
+        if (n < 4) kept[n++] = e; else kept[3] = e;   /* the first three and the latest */
+    }
+    if (n == 0) { snprintf(out, size, "no detail"); return; }
+    size_t used = 0;
+    out[0] = 0;
+    for (int i = 0; i < n && used < size; i++) {
+        char reason[256];
+        ERR_error_string_n(kept[i], reason, sizeof reason);
+        int w = snprintf(out + used, size - used, "%s%s", i ? "; " : "", reason);
+        if (w < 0) break;
+        used += (size_t)w;
+    }
+}

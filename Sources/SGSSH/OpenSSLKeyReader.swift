@@ -196,15 +196,10 @@ enum BN {
 
 /// OpenSSL's error queue as one line (library reason strings only; no key material).
 enum OpenSSLError {
+    /// `sg_crypto_error_line`, the one drainer (shared with SGTransport's ClientCertificate).
     static func drain() -> String {
-        var reasons: [String] = []
-        while true {
-            let code = ERR_get_error()
-            if code == 0 { break }
-            var buf = [CChar](repeating: 0, count: 256)
-            ERR_error_string_n(code, &buf, buf.count)
-            if reasons.count < 3 { reasons.append(String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)) }
-        }
-        return reasons.isEmpty ? "no detail" : reasons.joined(separator: "; ")
+        var line = [CChar](repeating: 0, count: 1100)
+        sg_crypto_error_line(&line, line.count)
+        return String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

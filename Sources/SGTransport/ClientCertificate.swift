@@ -58,14 +58,11 @@ public struct ClientCertificate: Sendable {
 /// The few OpenSSL operations the transport needs, each turning OpenSSL's error queue into a
 /// one-line `SGError`.
 enum OpenSSL {
+    /// OpenSSL's error queue as one line, emptied (`sg_crypto_error_line`, the one drainer).
     static func drainErrors() -> String {
-        var parts: [String] = []
-        var buf = [CChar](repeating: 0, count: 256)
-        while case let e = ERR_get_error(), e != 0 {
-            ERR_error_string_n(e, &buf, buf.count)
-            parts.append(buf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
-        }
-        return parts.last ?? "no detail"
+        var line = [CChar](repeating: 0, count: 1100)
+        sg_crypto_error_line(&line, line.count)
+        return String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     static func memBIO(_ raw: UnsafeRawBufferPointer) -> OpaquePointer? {

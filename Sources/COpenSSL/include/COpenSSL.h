@@ -31,3 +31,9 @@ static inline long sg_bio_get_mem_data(BIO *b, char **pp) { return BIO_get_mem_d
 
 /* Whether libcrypto has been loaded by this process (for tests of what a path loads). */
 int sg_crypto_is_loaded(void);
+
+/* OpenSSL's error queue as one line, and the queue emptied: the reasons oldest first (the root
+ * cause) joined by "; ", at most four (with more, the first three and the last, the outermost);
+ * "no detail" when the queue is empty. Library reason strings only, never key material. The one
+ * drainer: ClientCertificate (SGTransport) and OpenSSLKeyReader (SGSSH) both use it. */
+void sg_crypto_error_line(char *out, size_t size);
