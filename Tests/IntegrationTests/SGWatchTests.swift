@@ -137,8 +137,9 @@ final class SGWatchTests: XCTestCase {
         try waitFor("the last rotated value") { handlerValue == last }
         XCTAssertGreaterThanOrEqual(try hub()["eventsSent"] as? Int ?? 0, 5)
         XCTAssertTrue(runs.allSatisfy { $0 == "sg:rotating-pw" }, "\(runs)")
-        XCTAssertTrue(stderrText.contains("connected to the A2A event hub"), stderrText)
-        XCTAssertTrue(stderrText.contains("event AssetAccountPasswordUpdated"), stderrText)
+        // sg-watch's lines reach its stderr file on their own schedule: wait for them, not for luck.
+        try waitFor("the connected line") { stderrText.contains("connected to the A2A event hub") }
+        try waitFor("the event line") { stderrText.contains("event AssetAccountPasswordUpdated") }
 
         // Never in argv, the handler's environment or sg-watch's stderr.
         let leak = LeakCheck(needles: [("first value", first), ("last value", last)])

@@ -142,6 +142,26 @@ public func waitUntil(timeout: TimeInterval, _ condition: () -> Bool) -> Bool {
     return condition()
 }
 
+/// True when a connection to the Unix socket at `path` is accepted.
+public func unixSocketAccepts(_ path: String) -> Bool {
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    let bytes = Array(path.utf8)
+    guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
+    withUnsafeMutableBytes(of: &address.sun_path) { raw in
+        raw.copyBytes(from: bytes)
+        raw[bytes.count] = 0
+    }
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0
+        }
+    }
+}
+
 /// A real `ssh-agent -D` on a socket in a temp folder, stopped by `stop()` (or deinit).
 ///
 ///     let agent = try SSHAgentFixture(folder: dir)
@@ -161,7 +181,9 @@ public final class SSHAgentFixture {
         }
         process = try Spawned(args, environment: extraEnvironment)
         let path = socketPath
-        guard waitUntil(timeout: 10, { FileManager.default.fileExists(atPath: path) }) else {
+        // The socket file appears at bind(); connections are refused until listen(). Ready means
+        // a connection is accepted, not that the file is there.
+        guard waitUntil(timeout: 10, { unixSocketAccepts(path) }) else {
             stop()
             throw FixtureError.didNotStart("ssh-agent at \(socketPath)")
         }
