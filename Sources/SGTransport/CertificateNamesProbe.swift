@@ -11,20 +11,9 @@ public enum CertificateNamesProbe {
     /// The subject alternative names (DNS names and IP addresses) of the leaf certificate; empty
     /// when the handshake fails or the certificate has none.
     static func names(of appliance: Appliance, seconds: Double) -> [String] {
-        guard let h = try? CurlHandle(share: nil, bodyLimit: 1024) else { return [] }
-        do {
-            try h.set(CURLOPT_URL, appliance.baseURL + "/")
-            try h.set(CURLOPT_NOSIGNAL, 1)
-            try h.set(CURLOPT_PROTOCOLS_STR, "https")
-            try h.set(CURLOPT_CONNECT_ONLY, 1)
-            try h.set(CURLOPT_TIMEOUT_MS, seconds.clampedMilliseconds())
-            try h.set(CURLOPT_SSL_VERIFYPEER, 0)
-            try h.set(CURLOPT_SSL_VERIFYHOST, 0)
-            try h.set(CURLOPT_CERTINFO, 1)
-        } catch {
+        guard let h = CurlHandle.bareHandshake(with: appliance, seconds: seconds, { try $0.set(CURLOPT_CERTINFO, 1) }) else {
             return []
         }
-        guard h.perform() == nil else { return [] }
         for line in h.leafCertificateFields() {
             let prefix = "X509v3 Subject Alternative Name:"
             if line.hasPrefix(prefix) { return subjectAlternativeNames(String(line.dropFirst(prefix.count))) }
@@ -35,21 +24,12 @@ public enum CertificateNamesProbe {
     /// `DNS:a.example, IP Address:10.0.0.1` → `["a.example", "10.0.0.1"]` (other kinds dropped).
     public static func subjectAlternativeNames(_ text: String) -> [String] {
         text.split(separator: ",").compactMap { part in
-            let item = part.trimmingSpaces()
+            let item = String(part).trimmingASCIIWhitespace()
             for kind in ["DNS:", "IP Address:", "IP:"] where item.hasPrefix(kind) {
                 return String(item.dropFirst(kind.count))
             }
             return nil
         }
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingSpaces() -> Substring {
-        var s = self
-        while s.first == " " { s.removeFirst() }
-        while s.last == " " { s.removeLast() }
-        return s
     }
 }
 

@@ -25,7 +25,24 @@ enum TLSVersionProbe {
     }
 
     private static func handshake(_ appliance: Appliance, _ version: Version, seconds: Double) -> Bool {
-        guard let h = try? CurlHandle(share: nil, bodyLimit: 1024) else { return false }
+        CurlHandle.bareHandshake(with: appliance, seconds: seconds) {
+            try $0.set(CURLOPT_SSLVERSION, version.curlValue)
+            try $0.set(CURLOPT_SSL_CIPHER_LIST, "DEFAULT:@SECLEVEL=0")
+        } != nil
+    }
+}
+
+extension CurlHandle {
+    /// A bare TLS handshake with `appliance` (`CURLOPT_CONNECT_ONLY`) on a handle of its own, for
+    /// the probes that explain a failure: outside the pool and sharing nothing, with no client
+    /// certificate and nothing sent, so verification can be off without exposing anything and no
+    /// later request can reuse the connection. `configure` adds what the probe looks at. The
+    /// handle after a completed handshake, or nil.
+    ///
+    ///     let h = CurlHandle.bareHandshake(with: appliance, seconds: 2) { try $0.set(CURLOPT_CERTINFO, 1) }
+    static func bareHandshake(with appliance: Appliance, seconds: Double,
+                              _ configure: (CurlHandle) throws -> Void) -> CurlHandle? {
+        guard let h = try? CurlHandle(share: nil, bodyLimit: 1024) else { return nil }
         do {
             try h.set(CURLOPT_URL, appliance.baseURL + "/")
             try h.set(CURLOPT_NOSIGNAL, 1)
@@ -34,11 +51,10 @@ enum TLSVersionProbe {
             try h.set(CURLOPT_TIMEOUT_MS, seconds.clampedMilliseconds())
             try h.set(CURLOPT_SSL_VERIFYPEER, 0)
             try h.set(CURLOPT_SSL_VERIFYHOST, 0)
-            try h.set(CURLOPT_SSLVERSION, version.curlValue)
-            try h.set(CURLOPT_SSL_CIPHER_LIST, "DEFAULT:@SECLEVEL=0")
+            try configure(h)
         } catch {
-            return false
+            return nil
         }
-        return h.perform() == nil
+        return h.perform() == nil ? h : nil
     }
 }
