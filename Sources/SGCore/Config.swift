@@ -7,6 +7,8 @@ public struct Config: Sendable {
     public var keyring = KeyringConfig()
     public var exec = ExecConfig()
     public var watch = WatchSettings()
+    public var docker = DockerConfig()
+    public var kube = KubeConfig()
     public var defaultProfileName: String?
     /// The files that were read, system file first.
     public var files: [String] = []

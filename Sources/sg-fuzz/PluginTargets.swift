@@ -1,0 +1,20 @@
+import SGCore
+import SGPlugins
+
+/// The plugins' input parsers: what docker clients and kubectl hand the plugins.
+let pluginFuzzTargets: [FuzzTarget] = [
+    FuzzTarget(name: "docker-credential", summary: "SGPlugins docker-credential-helpers input (server URL → DockerRegistry.key, store JSON) and KUBERNETES_EXEC_INFO", run: fuzzDockerCredential),
+]
+
+func fuzzDockerCredential(_ raw: UnsafeRawBufferPointer) {
+    let input = secret(raw)
+    if let url = try? DockerCredentialProtocol.serverURL(input), let key = DockerRegistry.key(url) {
+        // A key is its own key: config rules and requests are normalised by the same function.
+        precondition(DockerRegistry.key(key) == key, "DockerRegistry.key is not idempotent")
+        precondition(!key.utf8.contains { $0 < 0x21 || $0 == 0x7F || $0 == 0x2F || $0 == 0x40 }, "a registry key holds a separator")
+    }
+    if let c = try? DockerCredentialProtocol.storeRequest(input) {
+        _ = try? DockerCredentialProtocol.encode(c)
+    }
+    _ = try? KubeExecCredential.apiVersion(execInfo: text(raw))
+}
