@@ -182,4 +182,24 @@ final class DockerCredentialTests: XCTestCase {
         XCTAssertTrue(unknown.stdoutText.contains("unknown action 'frobnicate'"), unknown.stdoutText)
         XCTAssertEqual(try helper("version", "").stdoutText, "docker-credential-sg (sg)\n")
     }
+
+    func testOnTheSecretServiceTheCopyAndTheStoredLoginLiveInGnomeKeyring() throws {
+        let session = try SecretServiceSession.start(.unlocked)
+        defer { session.stop() }
+        env.extra["DBUS_SESSION_BUS_ADDRESS"] = session.address
+        env.extra["SG_KEYRING"] = ""   // auto: the Secret Service answers on the bus
+        try configure(rule(secret: Self.secret, username: Self.user) + "  store-unmapped: true\n")
+        try sim.post("/admin/reset-log")
+        for _ in 0..<2 {
+            let get = try helper("get", address)
+            XCTAssertEqual(get.status, 0, get.stdoutText)
+            XCTAssertTrue(get.stdoutText.contains(try XCTUnwrap(sim.ready.passwords[Self.secret])))
+        }
+        XCTAssertEqual(try env.a2aFetches(), 1, "the second get was answered from the session collection")
+        XCTAssertEqual(try helper("store", #"{"ServerURL":"other.example","Username":"bob","Secret":"b0b-Secret"}"#).status, 0)
+        let stored = try session.run(["secret-tool", "lookup", "service", "docker:other.example", "username", "bob"])
+        XCTAssertEqual(stored.status, 0, stored.stderr)
+        XCTAssertTrue(stored.stdout.hasSuffix("b0b-Secret"), "kept in the login collection, readable by libsecret")
+        XCTAssertEqual(try helper("get", "https://other.example/v2/").stdoutText, #"{"ServerURL":"https://other.example/v2/","Username":"bob","Secret":"b0b-Secret"}"# + "\n")
+    }
 }
