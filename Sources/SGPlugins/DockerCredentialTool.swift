@@ -56,14 +56,9 @@ Errors go to stdout with exit status 1, as the protocol wants; an unmapped regis
         }
         let input = action == .list ? SecretBytes(bytes: [UInt8]()) : try DockerCredentialProtocol.readInput(fd: 0)
         let config = try ConfigLoader.load()
-        var resolver: Resolver?
-        let helper = DockerCredentialHelper(
-            config: config,
-            resolve: { spec in
-                if resolver == nil { resolver = try ToolContext.resolver(config: config) }
-                return try resolver!.resolve(secret: spec)
-            },
-            cache: { try PluginCache.open($0, config: config.keyring) })
+        let resolver = ToolContext.lazyResolver(config: config)
+        let helper = DockerCredentialHelper(config: config, resolve: { try resolver().resolve(secret: $0) },
+                                            cache: { try PluginCache.open($0, config: config.keyring) })
         switch action {
         case .get: SecretOutput.write(try DockerCredentialProtocol.encode(try helper.get(try DockerCredentialProtocol.serverURL(input))), newline: false)
         case .store: try helper.store(try DockerCredentialProtocol.storeRequest(input))

@@ -33,14 +33,9 @@ fresh one. In a kubeconfig user:
             }
             let version = try KubeExecCredential.apiVersion(execInfo: Environment.current["KUBERNETES_EXEC_INFO"])
             let config = try ConfigLoader.load()
-            var resolver: Resolver?
-            let plugin = KubeCredentialPlugin(
-                config: config,
-                resolve: { reference in
-                    if resolver == nil { resolver = try ToolContext.resolver(config: config) }
-                    return try resolver!.resolve(reference)
-                },
-                cache: { try PluginCache.open(.session, config: config.keyring) })
+            let resolver = ToolContext.lazyResolver(config: config)
+            let plugin = KubeCredentialPlugin(config: config, resolve: { try resolver().resolve($0) },
+                                              cache: { try PluginCache.open(.session, config: config.keyring) })
             let (token, expiresAt) = try plugin.token(for: name)
             SecretOutput.write(try KubeExecCredential(apiVersion: version, token: token, expiresAt: expiresAt).encoded(), newline: false)
             return 0
