@@ -60,6 +60,11 @@ public enum DockerRegistry {
         return port.isEmpty ? name : name + ":" + String(decoding: port, as: UTF8.self)
     }
 
+    /// Does the client name plain `http://`? (An insecure registry: no mapped password goes there.)
+    public static func isPlainHTTP(_ serverURL: String) -> Bool {
+        trimmed(serverURL).utf8.prefix(7).map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }.elementsEqual("http://".utf8)
+    }
+
     /// Letters, digits, '-', '.' and '_' (some internal registries use it), at most 253 bytes,
     /// no empty label.
     static func isHostName(_ h: [UInt8]) -> Bool {

@@ -46,6 +46,11 @@ public struct DockerCredentialHelper {
     public func get(_ serverURL: String) throws -> DockerCredentialProtocol.Credential {
         let registry = try Self.registry(serverURL)
         if let rule = config.docker.rule(for: registry) {
+            // A password from Safeguard never goes over plain HTTP (as git.rules without allow-http).
+            if DockerRegistry.isPlainHTTP(serverURL) {
+                Log.logger.warning("docker: \(registry) is asked for over plain http://; its rule's password is not given out")
+                throw DockerCredentialProtocol.Failure.notFound
+            }
             let (username, secret) = try mapped(rule)
             return .init(serverURL: serverURL, username: username, secret: secret)
         }
@@ -60,7 +65,9 @@ public struct DockerCredentialHelper {
     func mapped(_ rule: DockerRule) throws -> (String, SecretBytes) {
         let service = Self.cacheService(rule.secret)
         let account = rule.username ?? ""
-        if rule.cacheTTL > 0 {
+        // A token secret is the token cache's, with its own expiry: no second copy.
+        let keepsCopy = rule.cacheTTL > 0 && config.secrets[rule.secret]?.kind != .token
+        if keepsCopy {
             do {
                 if let hit = try cache(.session).entries(service: service, account: account).first {
                     Log.logger.debug("docker: cached copy of '\(rule.secret)' (\(hit.value.count) bytes)")
@@ -72,7 +79,7 @@ public struct DockerCredentialHelper {
         }
         let fetched = try resolve(try config.secret(rule.secret))
         let user = try username(rule, fetched.username)
-        guard rule.cacheTTL > 0 else { return (user, fetched.value) }
+        guard keepsCopy else { return (user, fetched.value) }
         do {
             try cache(.session).store(service: service, account: account, value: fetched.value,
                                       expiresAt: WallClock.now.rounded(.down) + Double(rule.cacheTTL))

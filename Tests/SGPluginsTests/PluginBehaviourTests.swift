@@ -29,6 +29,7 @@ final class PluginBehaviourTests: XCTestCase {
           reg-pw: {profile: p, api-key: {env: X}, username: svc-reg}
           bare-pw: {profile: p, api-key: {env: X}}
           kube-pw: {profile: p, api-key: {env: X}}
+          user-token: {profile: p, kind: token, username: u}
         \(yaml)
         """, file: dir.path + "/config.yaml")
     }
@@ -65,6 +66,23 @@ final class PluginBehaviourTests: XCTestCase {
         _ = try helper.get("reg.corp")
         _ = try helper.get("reg.corp")
         XCTAssertEqual(fetches, ["reg-pw", "reg-pw"])
+        XCTAssertEqual(try cache(.session).services(withPrefix: "").count, 0)
+    }
+
+    func testAMappedPasswordNeverGoesToPlainHTTP() throws {
+        let helper = try docker("docker:\n  rules:\n    - {registry: reg.corp, secret: reg-pw}")
+        for url in ["http://reg.corp", "HTTP://reg.corp/v2/", " http://reg.corp"] {
+            XCTAssertThrowsError(try helper.get(url), url) { XCTAssertEqual($0 as? DockerCredentialProtocol.Failure, .notFound) }
+        }
+        XCTAssertEqual(fetches, [])
+        XCTAssertEqual(try helper.get("https://reg.corp").secret.unsafeString(), "value-of-reg-pw")
+    }
+
+    func testATokenSecretIsNotCopiedBesideTheTokenCache() throws {
+        let helper = try docker("docker:\n  rules:\n    - {registry: reg.corp, secret: user-token}")
+        _ = try helper.get("reg.corp")
+        _ = try helper.get("reg.corp")
+        XCTAssertEqual(fetches, ["user-token", "user-token"])
         XCTAssertEqual(try cache(.session).services(withPrefix: "").count, 0)
     }
 
