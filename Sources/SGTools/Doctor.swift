@@ -1,5 +1,6 @@
 import SGCore
 import SGKeyring
+import SGResolver
 import SGSSH
 import SGTransport
 #if canImport(Glibc)
