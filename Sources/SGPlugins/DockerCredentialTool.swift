@@ -10,7 +10,7 @@ import Glibc
 /// helper for every registry they touch. The protocol puts every error on stdout with exit
 /// status 1 (clients read stdout and show it), which overrides sg's "errors on stderr, sysexits".
 ///
-///     DockerCredentialTool.main(Array(CommandLine.arguments.dropFirst()))
+///     DockerCredentialTool.main()
 public enum DockerCredentialTool {
     public static let name = "docker-credential-sg"
 
@@ -25,6 +25,9 @@ Errors go to stdout with exit status 1, as the protocol wants; an unmapped regis
 \(ToolHelp.footer)
 
 """
+
+    /// The process's own arguments (a per-tool executable, or a name of a multi-call binary).
+    public static func main() -> Never { main(Array(CommandLine.arguments.dropFirst())) }
 
     public static func main(_ arguments: [String]) -> Never {
         Tool.harden()

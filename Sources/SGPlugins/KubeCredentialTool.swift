@@ -4,7 +4,7 @@ import SGResolver
 /// `sg-kube-credential NAME`: kubectl's exec credential plugin; the entry point the executable calls.
 /// Errors are one line on stderr with sg's sysexits codes (kubectl shows the plugin's stderr).
 ///
-///     KubeCredentialTool.main(Array(CommandLine.arguments.dropFirst()))
+///     KubeCredentialTool.main()
 public enum KubeCredentialTool {
     public static let name = "sg-kube-credential"
 
@@ -20,6 +20,9 @@ fresh one. In a kubeconfig user:
 \(ToolHelp.footer)
 
 """
+
+    /// The process's own arguments (a per-tool executable, or a name of a multi-call binary).
+    public static func main() -> Never { main(Array(CommandLine.arguments.dropFirst())) }
 
     public static func main(_ arguments: [String]) -> Never {
         Tool.run(name) {

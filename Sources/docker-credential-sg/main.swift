@@ -1,4 +1,4 @@
 // docker-credential-sg: the docker credential helper; its logic is SGPlugins.DockerCredentialTool.
 import SGPlugins
 
-DockerCredentialTool.main(Array(CommandLine.arguments.dropFirst()))
+DockerCredentialTool.main()

@@ -1,4 +1,4 @@
 // sg-kube-credential: kubectl's exec credential plugin; its logic is SGPlugins.KubeCredentialTool.
 import SGPlugins
 
-KubeCredentialTool.main(Array(CommandLine.arguments.dropFirst()))
+KubeCredentialTool.main()
