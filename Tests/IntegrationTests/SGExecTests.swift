@@ -556,10 +556,12 @@ final class SGExecTests: XCTestCase {
         // --mask keeps sg-exec as the child's parent (no exec in place).
         let started = try start(["--mask", "-e", "PW=sg:demo-db", "--", "/bin/sh", "-c", #"echo $$ > "$1"; exec sleep 60"#, "sh", pidFile.path])
         let child = try pidIn(pidFile)
-        defer { kill(child, SIGKILL) }
         kill(started.0.processIdentifier, SIGKILL)
+        // Before finish(): Foundation's Process waits for whoever holds its output files.
+        let childEnded = ended(child)
+        kill(child, SIGKILL)
         XCTAssertTrue(finish(started).signalled)
-        XCTAssertTrue(ended(child), "the child outlived sg-exec: no parent-death signal")
+        XCTAssertTrue(childEnded, "the child outlived sg-exec: no parent-death signal")
     }
 
     /// The sim's config with demo-db's API key read by a `command:` source running `script` first.
@@ -589,10 +591,11 @@ final class SGExecTests: XCTestCase {
         let config = try commandSourceConfig("echo $$ > '\(pidFile.path)'; exec sleep 60")
         let started = try start(["sg:demo-db"], env: ["SG_CONFIG": config], executable: TestPaths.binary("sg-secret"))
         let command = try pidIn(pidFile)
-        defer { kill(command, SIGKILL) }
         kill(started.0.processIdentifier, SIGKILL)
+        let commandEnded = ended(command)
+        kill(command, SIGKILL)
         XCTAssertTrue(finish(started).signalled)
-        XCTAssertTrue(ended(command), "the command outlived sg-secret: its output has no reader any more")
+        XCTAssertTrue(commandEnded, "the command outlived sg-secret: its output has no reader any more")
     }
 
     func testSgExecOwnArgvHoldsNoSecret() throws {
