@@ -535,33 +535,30 @@ final class SGExecTests: XCTestCase {
         }
     }
 
-    /// Waits (hang guard: 20 s) until `pid` has ended: gone, or a zombie nobody reaps here.
-    func ended(_ pid: Int32) -> Bool {
+    /// Kills the tool `started` with SIGKILL once its child wrote its pid to `pidFile`, and
+    /// reports whether that child ended too (hang guard: 20 s): gone, or a zombie nobody reaps here.
+    func childEndsWithKilledTool(_ started: (Process, URL, URL), pidFile: URL) throws -> Bool {
+        XCTAssertTrue(waitFor(pidFile), "the child never wrote its pid")
+        let child = try XCTUnwrap(Int32(try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        kill(started.0.processIdentifier, SIGKILL)
+        // Before finish(): Foundation's Process waits for whoever holds its output files.
+        var ended = false
         let deadline = Date(timeIntervalSinceNow: 20)
-        while Date() < deadline {
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
-            if stat.split(separator: ")").last?.split(separator: " ").first == "Z" { return true }
-            usleep(20_000)
+        while !ended && Date() < deadline {
+            let stat = try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8)
+            ended = stat == nil || stat?.split(separator: ")").last?.split(separator: " ").first == "Z"
+            if !ended { usleep(20_000) }
         }
-        return false
-    }
-
-    func pidIn(_ file: URL) throws -> Int32 {
-        XCTAssertTrue(waitFor(file), "\(file.lastPathComponent) never written")
-        return try XCTUnwrap(Int32(try String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        kill(child, SIGKILL)
+        XCTAssertTrue(finish(started).signalled)
+        return ended
     }
 
     func testTheChildOfAKilledSgExecDies() throws {
         let pidFile = tmp.appendingPathComponent("pid")
         // --mask keeps sg-exec as the child's parent (no exec in place).
         let started = try start(["--mask", "-e", "PW=sg:demo-db", "--", "/bin/sh", "-c", #"echo $$ > "$1"; exec sleep 60"#, "sh", pidFile.path])
-        let child = try pidIn(pidFile)
-        kill(started.0.processIdentifier, SIGKILL)
-        // Before finish(): Foundation's Process waits for whoever holds its output files.
-        let childEnded = ended(child)
-        kill(child, SIGKILL)
-        XCTAssertTrue(finish(started).signalled)
-        XCTAssertTrue(childEnded, "the child outlived sg-exec: no parent-death signal")
+        XCTAssertTrue(try childEndsWithKilledTool(started, pidFile: pidFile), "the child outlived sg-exec: no parent-death signal")
     }
 
     /// The sim's config with demo-db's API key read by a `command:` source running `script` first.
@@ -590,12 +587,7 @@ final class SGExecTests: XCTestCase {
         let pidFile = tmp.appendingPathComponent("pid")
         let config = try commandSourceConfig("echo $$ > '\(pidFile.path)'; exec sleep 60")
         let started = try start(["sg:demo-db"], env: ["SG_CONFIG": config], executable: TestPaths.binary("sg-secret"))
-        let command = try pidIn(pidFile)
-        kill(started.0.processIdentifier, SIGKILL)
-        let commandEnded = ended(command)
-        kill(command, SIGKILL)
-        XCTAssertTrue(finish(started).signalled)
-        XCTAssertTrue(commandEnded, "the command outlived sg-secret: its output has no reader any more")
+        XCTAssertTrue(try childEndsWithKilledTool(started, pidFile: pidFile), "the command outlived sg-secret: its output has no reader any more")
     }
 
     func testSgExecOwnArgvHoldsNoSecret() throws {
