@@ -53,7 +53,7 @@ int sg_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 /* The child between fork and execve: async-signal-safe calls only (the parent has threads).
    A failure is reported to the parent as an errno over `report`, then the child exits. */
-static void spawn_child(const char *path, char *const argv[], char *const envp[],
+__attribute__((noreturn)) static void spawn_child(const char *path, char *const argv[], char *const envp[],
                         const struct sg_spawn_options *o, const sigset_t *caller_mask,
                         pid_t parent, int null_fd, int report) {
     int e = 0;
