@@ -461,7 +461,10 @@ final class SGWatchTests: XCTestCase {
         try rotate("rotating-pw")
         let rotated = try current("rotating-pw")
         try waitFor("the rotated value") { handlerValue == rotated }
-        XCTAssertTrue(stderrText.contains("connected to the A2A event hub at 127.0.0.1:\(sim.ready.port)"), stderrText)
+        // The line is written after the handshake the sim counts: wait for it, do not read once.
+        try waitFor("the connected line naming the second appliance") {
+            stderrText.contains("connected to the A2A event hub at 127.0.0.1:\(sim.ready.port)")
+        }
     }
 
     func testMaskConcealsTheOldAndTheNewValueAcrossARestart() throws {
