@@ -306,15 +306,23 @@ struct ConfigParser {
 
     static let tlsKeys: Set<String> = ["ca", "pin", "insecure", "tls-max", "timeouts", "pool", "client"]
 
+    /// A profile's entries, allowed: `kind`, the TLS keys every kind shares and the kind's own
+    /// `keys`; the TLS ones are already read into `tls`, so each kind reads only its own.
+    mutating func profileEntries(_ name: String, _ node: YNode, keys: Set<String>,
+                                 tls: inout TLSSettings) throws -> [(key: String, value: YNode)] {
+        let entries = try node.mapping("profile \(name)", allowed: Self.tlsKeys.union(keys).union(["kind"]))
+        try parseTLS(entries, profile: name, into: &tls)
+        return entries
+    }
+
     mutating func parseProfile(_ name: String, _ node: YNode) throws -> Profile {
         let kindEntry = try node.mapping("profile \(name)", allowed: []).first(where: { $0.key == "kind" })
         let kind = try kindEntry?.value.string("kind") ?? "safeguard"
         switch kind {
         case "safeguard":
-            let entries = try node.mapping("profile \(name)", allowed: Self.tlsKeys.union(["kind", "appliances", "api-version", "provider", "username", "password", "otp", "login"]))
             var p = SafeguardProfile(name: name)
-            try parseTLS(entries, profile: name, into: &p.tls)
-            for (key, value) in entries {
+            let keys: Set<String> = ["appliances", "api-version", "provider", "username", "password", "otp", "login"]
+            for (key, value) in try profileEntries(name, node, keys: keys, tls: &p.tls) {
                 switch key {
                 case "appliances": p.appliances = try value.list("appliances").map { try appliance($0) }
                 case "api-version": p.apiVersion = try value.int("api-version", range: 3...4)
@@ -332,10 +340,9 @@ struct ConfigParser {
             guard !p.appliances.isEmpty else { throw node.error("profile \(name) needs 'appliances: [host[:port], ...]'") }
             return .safeguard(p)
         case "cyberark-identity":
-            let entries = try node.mapping("profile \(name)", allowed: Self.tlsKeys.union(["kind", "tenant", "username", "password", "mechanism", "otp", "service-user", "cache-name"]))
             var p = IdentityProfile(name: name)
-            try parseTLS(entries, profile: name, into: &p.tls)
-            for (key, value) in entries {
+            let keys: Set<String> = ["tenant", "username", "password", "mechanism", "otp", "service-user", "cache-name"]
+            for (key, value) in try profileEntries(name, node, keys: keys, tls: &p.tls) {
                 switch key {
                 case "tenant":
                     var url = try value.string("tenant")

@@ -1,11 +1,8 @@
 import SGCore
 import SGPlugins
 
-/// The plugins' input parsers: what docker clients and kubectl hand the plugins.
-let pluginFuzzTargets: [FuzzTarget] = [
-    FuzzTarget(name: "docker-credential", summary: "SGPlugins docker-credential-helpers input (server URL → DockerRegistry.key, store JSON) and KUBERNETES_EXEC_INFO", run: fuzzDockerCredential),
-]
-
+/// The plugins' input parsers: what docker clients and kubectl hand the plugins (target
+/// `docker-credential` in Targets.swift).
 func fuzzDockerCredential(_ raw: UnsafeRawBufferPointer) {
     let input = secret(raw)
     if let url = try? DockerCredentialProtocol.serverURL(input), let key = DockerRegistry.key(url) {
