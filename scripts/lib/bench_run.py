@@ -398,7 +398,7 @@ class Bench:
         user = Cmd.one("sg-kube-credential (sg:token/sim, secret-service)", [kube, "user"], env)
         a2a = Cmd.one("sg-kube-credential (sg:demo-db cached, secret-service)", [kube, "a2a"], env)
         try:
-            get = Cmd.one("sg-token get", [tok, "get", "-p", "sim"], self.env_ss)
+            get = Cmd.one("sg-token get -p sim (the same cached token)", [tok, "get", "-p", "sim"], self.env_ss)
             try:
                 token = check(get).strip()
             except RunFailed:      # no cached token yet (row 5 did not run): log in as row 5 does
@@ -419,7 +419,8 @@ class Bench:
         except (RunFailed, subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
             self.failed("9", "sg-kube-credential", e)
             return
-        self.measure("9", [user, a2a, st, cat], 150)
+        # sg-token get prints the same token from the same cache: what the plugin adds over it.
+        self.measure("9", [user, a2a, get, st, cat], 150)
         self.bars.append(("9. sg-kube-credential (token cache) ≤ 1.4× secret-tool lookup", user, st, "le", 1.4))
         self.startup.append(("sg-kube-credential, cached token (secret-service)", user))
 
