@@ -81,6 +81,8 @@ extension Config {
         exec.env.formUnion(other.exec.env)
         exec.allowEnv.formUnion(other.exec.allowEnv)
         if other.watch != WatchSettings() { watch = other.watch }
+        aws.profiles.merge(other.aws.profiles) { $1 }
+        ansible.vaultIDs.merge(other.ansible.vaultIDs) { $1 }
         if other.defaultProfileName != nil { defaultProfileName = other.defaultProfileName }
         files += other.files
     }
@@ -148,6 +150,16 @@ struct YNode {
         }
     }
 
+    /// A secret reference (`sg:NAME`, `sg:NAME#FIELD`, `sg:token/PROFILE`), never a value: a
+    /// section that maps a host tool's name to a secret holds no secret itself.
+    func reference(_ what: String) throws -> SecretReference {
+        let text = try string(what)
+        guard SecretReference.looksLikeReference(text) else {
+            throw error("\(what) is a reference (sg:NAME or sg:NAME#FIELD), never the secret itself")
+        }
+        do { return try SecretReference(parsing: text) } catch let e as SGError { throw error("\(what): \(e.message)") }
+    }
+
     func list(_ what: String) throws -> [YNode] {
         switch node.kind {
         case .sequence(let s): return s.map { YNode(node: $0, file: file) }
@@ -182,7 +194,7 @@ struct ConfigParser {
         }
         guard let root else { throw SGError.config("\(file): empty file; it needs at least 'version: 1'") }
         let top = YNode(node: root, file: file)
-        let entries = try top.mapping("the top level", allowed: ["version", "default-profile", "profiles", "secrets", "git", "ssh", "keyring", "exec", "watch"])
+        let entries = try top.mapping("the top level", allowed: ["version", "default-profile", "profiles", "secrets", "git", "ssh", "keyring", "exec", "watch", "aws", "ansible"])
         guard let version = entries.first(where: { $0.key == "version" }) else {
             throw top.error("missing 'version: 1'")
         }
@@ -207,6 +219,8 @@ struct ConfigParser {
             case "keyring": config.keyring = try parseKeyring(value)
             case "exec": config.exec = try parseExec(value)
             case "watch": config.watch = try parseWatch(value)
+            case "aws": config.aws = try parseAWS(value)
+            case "ansible": config.ansible = try parseAnsible(value)
             default: break
             }
         }

@@ -44,3 +44,17 @@ public struct Instant: Comparable, Hashable, Sendable, CustomStringConvertible {
         return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
+
+extension Instant {
+    /// RFC 3339 in UTC to the second, `2026-12-07T01:27:22Z`: the form credential protocols
+    /// (AWS `Expiration`, Kubernetes `expirationTimestamp`) expect. Fractions are dropped, so
+    /// the time printed is never later than the instant.
+    public var rfc3339: String {
+        var tt = time_t(timeIntervalSince1970.rounded(.down))
+        var t = tm()
+        gmtime_r(&tt, &t)
+        var buf = [CChar](repeating: 0, count: 32)
+        let n = strftime(&buf, buf.count, "%Y-%m-%dT%H:%M:%SZ", &t)
+        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -23,7 +23,7 @@ let fuzzTargets: [FuzzTarget] = [
     FuzzTarget(name: "json", summary: "JSONValue.parse (appliance responses) and re-serialization", run: fuzzJSON),
     FuzzTarget(name: "json-literal", summary: "SGCore.JSONString.decodeLiteral (A2A password answers)", run: fuzzJSONLiteral),
     FuzzTarget(name: "ark-token", summary: "SGKeyring.ArkToken.parse (keyring items, Ark's JSON) and its serialization", run: fuzzArkToken),
-] + extraFuzzTargets + identityFuzzTargets
+] + extraFuzzTargets + identityFuzzTargets + pluginFuzzTargets
 
 func text(_ raw: UnsafeRawBufferPointer) -> String { String(decoding: raw, as: UTF8.self) }
 func secret(_ raw: UnsafeRawBufferPointer) -> SecretBytes { SecretBytes(bytes: raw) }
