@@ -44,10 +44,10 @@ final class AWSConfigTests: XCTestCase {
     func testSecretsWrittenInlineBadShapesAndShortLifetimesAreRefusedWithFileAndLine() throws {
         let cases: [(String, String)] = [
             ("aws:\n  profiles:\n    p:\n      access-key-id: AKIAIOSFODNN7EXAMPLE\n      secret-access-key: wJalrXUtnFEMI/K7MDENG\n",
-             "test.yaml:5: aws profile p: secret-access-key is a reference (sg:NAME or sg:NAME#FIELD), never the secret itself"),
+             "test.yaml:6: aws profile p: secret-access-key is a reference (sg:NAME or sg:NAME#FIELD), never the secret itself"),
             ("aws:\n  profiles:\n    p:\n      secret: x\n      session-token: FwoGZXIvYXdz\n", "session-token is a reference"),
             ("aws:\n  profiles:\n    p:\n      access-key-id: akia-lower\n      secret-access-key: sg:k\n", "access-key-id is a reference or an id like"),
-            ("aws:\n  profiles:\n    p:\n      access-key-id: sg:bad name\n      secret-access-key: sg:k\n", "test.yaml:4: aws profile p: access-key-id: bad reference"),
+            ("aws:\n  profiles:\n    p:\n      access-key-id: sg:bad name\n      secret-access-key: sg:k\n", "test.yaml:5: aws profile p: access-key-id: bad reference"),
             ("aws:\n  profiles:\n    p: {secret: x, secret-access-key: sg:k}\n", "give either secret or access-key-id + secret-access-key"),
             ("aws:\n  profiles:\n    p: {secret: \"sg:x\"}\n", "secret names an api-key-secret"),
             ("aws:\n  profiles:\n    p: {secret-access-key: sg:k}\n", "needs 'secret: NAME'"),

@@ -22,8 +22,9 @@ final class AWSProcessCredentialsTests: SimCase {
     func testQuotesBackslashesControlBytesAndUnicodeAreEscapedAndParseBack() throws {
         let raw = "q\"u\\o/te\n\r\t\u{01}\u{7F}-pässwörd-🔑"
         let creds = AWSProcessCredentials(profile: "p", accessKeyID: SecretBytes(string: "AKIA"), secretAccessKey: SecretBytes(string: raw))
-        XCTAssertTrue(try text(creds).contains(#""SecretAccessKey":"q\"u\\o/te\n\r\t\u0001"#), try text(creds))
-        let parsed = try JSONSerialization.jsonObject(with: Data(try text(creds).utf8)) as? [String: Any]
+        let json = try text(creds)
+        XCTAssertTrue(json.contains(#""SecretAccessKey":"q\"u\\o/te\n\r\t\u0001"#), json)
+        let parsed = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
         XCTAssertEqual(parsed?["SecretAccessKey"] as? String, raw)
         XCTAssertEqual(parsed?["Version"] as? Int, 1)
     }
@@ -46,12 +47,12 @@ final class AWSProcessCredentialsTests: SimCase {
                                                  secretAccessKey: .named("api-ci", field: "ClientSecret"))
         let resolver = try ToolContext.resolver(config: config)
         let whole = try resolver.resolve(.named("api-ci", field: "json"))
-        let first = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(whole.value.unsafeString().utf8)) as? [[String: String]]).first
+        let first = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(whole.value.unsafeString().utf8)) as? [[String: Any]]).first
         try simulator.post("/admin/reset-log")
         let now = Instant.now
         let creds = try AWSProcessCredentials.resolve(try XCTUnwrap(config.aws.profiles["prod"]), with: resolver, now: now)
-        XCTAssertEqual(creds.accessKeyID.unsafeString(), first?["ClientId"])
-        XCTAssertEqual(creds.secretAccessKey.unsafeString(), first?["ClientSecret"])
+        XCTAssertEqual(creds.accessKeyID.unsafeString(), first?["ClientId"] as? String)
+        XCTAssertEqual(creds.secretAccessKey.unsafeString(), first?["ClientSecret"] as? String)
         XCTAssertNil(creds.sessionToken)
         XCTAssertEqual(creds.expiration, now.addingTimeInterval(3600))
         XCTAssertEqual(try simulator.log().filter { $0.path.lowercased().contains("/a2a/") }.count, 1, "one A2A call for both fields")
