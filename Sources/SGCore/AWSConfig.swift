@@ -61,13 +61,9 @@ extension ConfigParser {
     /// `aws: {profiles: {NAME: {...}}}`. Every secret is a reference; only the key id may be written.
     func parseAWS(_ node: YNode) throws -> AWSConfig {
         var aws = AWSConfig()
-        for (key, value) in try node.mapping("aws", allowed: ["profiles"]) where key == "profiles" {
-            for (name, p) in try value.namedMapping("aws.profiles") {
-                guard SecretReference.isValidName(name) else {
-                    throw p.error("bad aws profile name '\(name.prefix(64))': use letters, digits, '.', '_', '-'")
-                }
-                aws.profiles[name] = try parseAWSProfile(name, p)
-            }
+        for (name, p) in try node.namedEntries(of: "aws", under: "profiles", valid: SecretReference.isValidName,
+                                               rule: "use letters, digits, '.', '_', '-'") {
+            aws.profiles[name] = try parseAWSProfile(name, p)
         }
         return aws
     }

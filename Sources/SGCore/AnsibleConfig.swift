@@ -23,13 +23,9 @@ extension ConfigParser {
     /// `ansible: {vault-ids: {ID: sg:REFERENCE}}`.
     func parseAnsible(_ node: YNode) throws -> AnsibleConfig {
         var ansible = AnsibleConfig()
-        for (key, value) in try node.mapping("ansible", allowed: ["vault-ids"]) where key == "vault-ids" {
-            for (id, ref) in try value.namedMapping("ansible.vault-ids") {
-                guard AnsibleConfig.isVaultID(id) else {
-                    throw ref.error("bad vault id '\(id.prefix(64))': no '@', space or control character")
-                }
-                ansible.vaultIDs[id] = try ref.reference("ansible.vault-ids.\(id)")
-            }
+        for (id, ref) in try node.namedEntries(of: "ansible", under: "vault-ids", valid: AnsibleConfig.isVaultID,
+                                               rule: "1 to 128 bytes, no '@', space or control character") {
+            ansible.vaultIDs[id] = try ref.reference("ansible.vault-ids.\(id)")
         }
         return ansible
     }

@@ -125,6 +125,19 @@ struct YNode {
         try mapping(what, allowed: [])
     }
 
+    /// The named entries of a section whose one key holds them (`aws: {profiles: {NAME: …}}`),
+    /// each name checked by `valid`; `rule` says what a name may be.
+    func namedEntries(of section: String, under key: String, valid: (String) -> Bool, rule: String) throws -> [(key: String, value: YNode)] {
+        var out: [(key: String, value: YNode)] = []
+        for (_, value) in try mapping(section, allowed: [key]) {
+            for (name, entry) in try value.namedMapping("\(section).\(key)") {
+                guard valid(name) else { throw entry.error("bad name '\(name.prefix(64))' in \(section).\(key): \(rule)") }
+                out.append((name, entry))
+            }
+        }
+        return out
+    }
+
     func string(_ what: String) throws -> String {
         guard case .scalar(let s) = node.kind else { throw error("\(what) must be a single value") }
         return s

@@ -22,36 +22,13 @@ public enum AWSCredentialTool {
 
     """
 
-    /// What the command line asks for.
-    public enum Request: Equatable, Sendable {
-        case help
-        case profile(String)
-    }
-
     /// `--profile NAME`, `--profile=NAME` or a bare `NAME`, once; `-h`/`--help`.
-    public static func parse(_ arguments: [String]) throws -> Request {
-        var profile: String?
-        var rest = arguments[...]
-        func set(_ value: String) throws {
-            guard profile == nil else { throw SGError.usage("one profile only (see \(name) --help)") }
+    public static func parse(_ arguments: [String]) throws -> PluginArguments.Parsed {
+        try PluginArguments.parse(arguments, option: "--profile", bare: true, usage: "\(name) [--profile] NAME") { value in
             guard SecretReference.isValidName(value) else {
                 throw SGError.usage("bad profile name '\(value.prefix(64))': letters, digits, '.', '_', '-'")
             }
-            profile = value
         }
-        while let arg = rest.popFirst() {
-            switch arg {
-            case "-h", "--help": return .help
-            case "--profile":
-                guard let value = rest.popFirst() else { throw SGError.usage("--profile needs a NAME") }
-                try set(value)
-            case _ where arg.hasPrefix("--profile="): try set(String(arg.dropFirst("--profile=".count)))
-            case _ where arg.hasPrefix("-"): throw SGError.usage("unknown option '\(arg.prefix(64))' (see \(name) --help)")
-            default: try set(arg)
-            }
-        }
-        guard let profile else { throw SGError.usage("missing the profile NAME (usage: \(name) --profile NAME)") }
-        return .profile(profile)
     }
 
     public static func main(_ arguments: [String]) -> Never {
@@ -59,7 +36,7 @@ public enum AWSCredentialTool {
             switch try parse(arguments) {
             case .help:
                 Stderr.write(usage)   // stdout is the protocol's, as in git-credential-sg
-            case .profile(let name):
+            case .value(let name):
                 let config = try ConfigLoader.load()
                 let profile = try config.awsProfile(name)
                 let credentials = try AWSProcessCredentials.resolve(profile, with: try ToolContext.resolver(config: config))

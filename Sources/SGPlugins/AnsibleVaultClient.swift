@@ -26,33 +26,14 @@ public enum AnsibleVaultClient {
 
     """
 
-    public enum Request: Equatable, Sendable {
-        case help
-        case vaultID(String)
-    }
-
     /// `--vault-id NAME` or `--vault-id=NAME`, at most once; none means `default`.
-    public static func parse(_ arguments: [String]) throws -> Request {
-        var vaultID: String?
-        var rest = arguments[...]
-        func set(_ value: String) throws {
-            guard vaultID == nil else { throw SGError.usage("--vault-id is given once (see \(name) --help)") }
+    public static func parse(_ arguments: [String]) throws -> PluginArguments.Parsed {
+        try PluginArguments.parse(arguments, option: "--vault-id", bare: false, absent: AnsibleConfig.defaultVaultID,
+                                  usage: "\(name) [--vault-id NAME]") { value in
             guard AnsibleConfig.isVaultID(value) else {
                 throw SGError.usage("bad vault id '\(value.prefix(64))': 1 to 128 bytes, no '@', space or control character")
             }
-            vaultID = value
         }
-        while let arg = rest.popFirst() {
-            switch arg {
-            case "-h", "--help": return .help
-            case "--vault-id":
-                guard let value = rest.popFirst() else { throw SGError.usage("--vault-id needs a NAME") }
-                try set(value)
-            case _ where arg.hasPrefix("--vault-id="): try set(String(arg.dropFirst("--vault-id=".count)))
-            default: throw SGError.usage("unexpected argument '\(arg.prefix(64))' (usage: \(name) [--vault-id NAME])")
-            }
-        }
-        return .vaultID(vaultID ?? AnsibleConfig.defaultVaultID)
     }
 
     public static func main(_ arguments: [String]) -> Never {
@@ -61,7 +42,7 @@ public enum AnsibleVaultClient {
             case .help:
                 Stderr.write(usage)   // stdout carries only the password
                 return 0
-            case .vaultID(let id):
+            case .value(let id):
                 let config = try ConfigLoader.load()
                 guard let reference = config.ansible.vaultIDs[id] else {
                     let defined = config.ansible.vaultIDs.keys.sorted().joined(separator: ", ")

@@ -14,10 +14,10 @@ func pieces(_ raw: UnsafeRawBufferPointer) -> [[UInt8]] {
 
 func fuzzPluginArguments(_ raw: UnsafeRawBufferPointer) {
     let args = pieces(raw).map { String(decoding: $0, as: UTF8.self) }
-    if case .profile(let name)? = try? AWSCredentialTool.parse(args), !SecretReference.isValidName(name) {
+    if case .value(let name)? = try? AWSCredentialTool.parse(args), !SecretReference.isValidName(name) {
         fatalError("AWSCredentialTool.parse accepted the profile name \(name.debugDescription)")
     }
-    if case .vaultID(let id)? = try? AnsibleVaultClient.parse(args), !AnsibleConfig.isVaultID(id) {
+    if case .value(let id)? = try? AnsibleVaultClient.parse(args), !AnsibleConfig.isVaultID(id) {
         fatalError("AnsibleVaultClient.parse accepted the vault id \(id.debugDescription)")
     }
 }

@@ -13,10 +13,7 @@ final class AWSCredentialTests: SimCase {
 
     override func setUpWithError() throws {
         try super.setUpWithError()
-        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: Self.aws), "\(Self.aws) missing: run scripts/bootstrap")
-        env = try ToolEnvironment(sim: simulator, label: "aws")
-        try env.writeConfig(git: "  rules: []", transform: { $0 + """
-
+        env = try ToolEnvironment.forHostTool(Self.aws, sim: simulator, label: "aws", section: """
         aws:
           profiles:
             prod: {secret: api-ci}
@@ -27,7 +24,7 @@ final class AWSCredentialTests: SimCase {
               expires-in: 7200
             wrong: {secret: demo-db}
 
-        """ })
+        """)
         let bin = TestPaths.binary("sg-aws-credential")
         let awsConfig = env.home.appendingPathComponent("aws-config")
         try """

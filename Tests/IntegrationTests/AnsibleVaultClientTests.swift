@@ -14,17 +14,14 @@ final class AnsibleVaultClientTests: SimCase {
 
     override func setUpWithError() throws {
         try super.setUpWithError()
-        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: Self.ansibleVault), "\(Self.ansibleVault) missing: run scripts/bootstrap")
-        env = try ToolEnvironment(sim: simulator, label: "ansible")
-        try env.writeConfig(git: "  rules: []", transform: { $0 + """
-
+        env = try ToolEnvironment.forHostTool(Self.ansibleVault, sim: simulator, label: "ansible", section: """
         ansible:
           vault-ids:
             prod: sg:quote-pw
             default: sg:unicode-pw
             wrong: sg:demo-db
 
-        """ })
+        """)
         env.extra["ANSIBLE_HOME"] = env.home.appendingPathComponent("ansible-home").path
         env.extra["ANSIBLE_LOCAL_TEMP"] = env.home.appendingPathComponent("ansible-tmp").path
     }

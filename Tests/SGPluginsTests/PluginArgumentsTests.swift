@@ -12,17 +12,17 @@ final class PluginArgumentsTests: XCTestCase {
     }
 
     func testAWSProfileIsAnOptionOrPositionalOnce() throws {
-        XCTAssertEqual(try AWSCredentialTool.parse(["--profile", "prod"]), .profile("prod"))
-        XCTAssertEqual(try AWSCredentialTool.parse(["--profile=prod.eu-1"]), .profile("prod.eu-1"))
-        XCTAssertEqual(try AWSCredentialTool.parse(["prod"]), .profile("prod"))
+        XCTAssertEqual(try AWSCredentialTool.parse(["--profile", "prod"]), .value("prod"))
+        XCTAssertEqual(try AWSCredentialTool.parse(["--profile=prod.eu-1"]), .value("prod.eu-1"))
+        XCTAssertEqual(try AWSCredentialTool.parse(["prod"]), .value("prod"))
         XCTAssertEqual(try AWSCredentialTool.parse(["prod", "--help"]), .help)
         XCTAssertEqual(try AWSCredentialTool.parse(["-h"]), .help)
     }
 
     func testAWSArgumentErrorsAreUsage64() {
-        usageError(try AWSCredentialTool.parse([]), "missing the profile NAME")
+        usageError(try AWSCredentialTool.parse([]), "missing the NAME (usage: sg-aws-credential [--profile] NAME)")
         usageError(try AWSCredentialTool.parse(["--profile"]), "--profile needs a NAME")
-        usageError(try AWSCredentialTool.parse(["--profile", "a", "b"]), "one profile only")
+        usageError(try AWSCredentialTool.parse(["--profile", "a", "b"]), "--profile is given once")
         usageError(try AWSCredentialTool.parse(["--region", "x"]), "unknown option '--region'")
         usageError(try AWSCredentialTool.parse(["--profile="]), "bad profile name ''")
         usageError(try AWSCredentialTool.parse(["a b"]), "bad profile name 'a b'")
@@ -30,9 +30,9 @@ final class PluginArgumentsTests: XCTestCase {
     }
 
     func testAnsibleVaultIDDefaultsToDefault() throws {
-        XCTAssertEqual(try AnsibleVaultClient.parse([]), .vaultID("default"))
-        XCTAssertEqual(try AnsibleVaultClient.parse(["--vault-id", "prod"]), .vaultID("prod"))
-        XCTAssertEqual(try AnsibleVaultClient.parse(["--vault-id=team.x-1"]), .vaultID("team.x-1"))
+        XCTAssertEqual(try AnsibleVaultClient.parse([]), .value("default"))
+        XCTAssertEqual(try AnsibleVaultClient.parse(["--vault-id", "prod"]), .value("prod"))
+        XCTAssertEqual(try AnsibleVaultClient.parse(["--vault-id=team.x-1"]), .value("team.x-1"))
         XCTAssertEqual(try AnsibleVaultClient.parse(["--help"]), .help)
     }
 
@@ -40,6 +40,7 @@ final class PluginArgumentsTests: XCTestCase {
         usageError(try AnsibleVaultClient.parse(["--vault-id"]), "--vault-id needs a NAME")
         usageError(try AnsibleVaultClient.parse(["--vault-id", "a", "--vault-id", "b"]), "--vault-id is given once")
         usageError(try AnsibleVaultClient.parse(["prod"]), "unexpected argument 'prod'")
+        usageError(try AnsibleVaultClient.parse(["--ask-vault-pass"]), "unknown option '--ask-vault-pass'")
         usageError(try AnsibleVaultClient.parse(["--vault-id", "a@b"]), "bad vault id 'a@b'")
         usageError(try AnsibleVaultClient.parse(["--vault-id", ""]), "bad vault id ''")
     }
