@@ -34,10 +34,10 @@ public struct AWSProfile: Sendable {
     /// The default lifetime: one hour, well beyond botocore's 15-minute advisory refresh window,
     /// so a rotated key reaches a long-running SDK within the hour.
     public static let defaultExpiresIn = 3600
-    /// botocore refreshes credentials that expire within 15 minutes (and refuses ones that still
-    /// do right after a refresh, at 10): an `Expiration` closer than this would run the process
-    /// on every call, or fail.
-    public static let expiresInRange = 901...43200
+    /// botocore re-runs the process on first use after fewer than 15 minutes are left (its
+    /// advisory refresh window) and on every use after fewer than 10 (mandatory): a lifetime under
+    /// 30 minutes would spend half of it or more re-running sg. At most 12 hours, as STS allows.
+    public static let expiresInRange = 1800...43200
 
     /// The two fields of an api-key-secret that hold an AWS access key in Safeguard.
     public static let keyIDField = "ClientId"
@@ -105,7 +105,7 @@ extension ConfigParser {
             let text = try e.string("\(what): expires-in")
             let range = AWSProfile.expiresInRange
             guard let seconds = Int(text), seconds == 0 || range.contains(seconds) else {
-                throw e.error("\(what): expires-in is 0 (no Expiration) or seconds from \(range.lowerBound) to \(range.upperBound): botocore refreshes credentials 15 minutes before they expire")
+                throw e.error("\(what): expires-in is 0 (no Expiration) or seconds from \(range.lowerBound) to \(range.upperBound): botocore re-runs the process from 15 minutes before expiry")
             }
             profile.expiresIn = seconds == 0 ? nil : seconds
         }
