@@ -44,6 +44,8 @@ let package = Package(
         .executable(name: "sg-token", targets: ["sg-token"]),
         .executable(name: "sg-watch", targets: ["sg-watch"]),
         .executable(name: "sg-doctor", targets: ["sg-doctor"]),
+        .executable(name: "sg-aws-credential", targets: ["sg-aws-credential"]),
+        .executable(name: "sg-ansible-vault-client", targets: ["sg-ansible-vault-client"]),
         .executable(name: "sg-sim", targets: ["sg-sim"]),
         .executable(name: "sg-fuzz", targets: ["sg-fuzz"]),
     ],
@@ -83,6 +85,8 @@ let package = Package(
             "SGCore", "SGResolver", "SGTransport", "SGSafeguard", "SGKeyring", "SGSSH", "CSGSys",
         ], swiftSettings: strict),
 
+        .target(name: "SGPlugins", dependencies: ["SGCore", "SGResolver", "SGKeyring"], swiftSettings: strict),
+
         .target(name: "SGCommand", dependencies: [
             "SGCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
@@ -114,6 +118,8 @@ let package = Package(
             "SGCore", "SGCommand", "SGTools",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
+        .executableTarget(name: "sg-aws-credential", dependencies: ["SGPlugins"], swiftSettings: strict),
+        .executableTarget(name: "sg-ansible-vault-client", dependencies: ["SGPlugins"], swiftSettings: strict),
         .executableTarget(name: "sg-sim", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -125,7 +131,7 @@ let package = Package(
         // Fuzz entry points (scripts/fuzz builds it with ASan + coverage and links libFuzzer; the plain
         // build replays files through the same entry points, which FuzzRegressionTests use).
         .executableTarget(name: "sg-fuzz", dependencies: [
-            "SGCore", "SGTransport", "SGSafeguard", "SGKeyring", "SGSSH", "SGResolver", "SGIdentity",
+            "SGCore", "SGTransport", "SGSafeguard", "SGKeyring", "SGSSH", "SGResolver", "SGIdentity", "SGPlugins",
         ], swiftSettings: strict),
 
         // ---- tests ----------------------------------------------------------------------------
@@ -140,6 +146,7 @@ let package = Package(
         .testTarget(name: "SGToolsTests", dependencies: ["SGTools", "SGResolver", "SGTestSupport"]),
         .testTarget(name: "SGSimTests", dependencies: ["SGTestSupport"]),
         .testTarget(name: "SGCommandTests", dependencies: ["SGCommand"]),
+        .testTarget(name: "SGPluginsTests", dependencies: ["SGPlugins", "SGTestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SGTestSupport"]),
     ]
 )
