@@ -39,7 +39,7 @@ static const char *const symbols[] = { SG_CURL_FUNCTIONS(SG_NAME) };
 #undef SG_NAME
 
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
-static char load_error[256];
+static char load_error[320];
 static int load_ok = 0;
 
 static void do_load(void) {
@@ -50,11 +50,8 @@ static void do_load(void) {
      * executables export no library's names (scripts/check-symbols), so nothing in them can
      * interpose on libcurl's libraries. */
     static const char *const names[] = { "libcurl.so.4", "libcurl.so", NULL };
-    char reason[200];
-    if (!sg_library_load(names, symbols, SG_COUNT(symbols), &fn, sizeof fn, reason, sizeof reason)) {
-        snprintf(load_error, sizeof load_error, "cannot load libcurl.so.4 (%s); install libcurl4", reason);
-        return;
-    }
+    static const sg_library library = { names, "libcurl.so.4", "libcurl4", symbols, SG_COUNT(symbols) };
+    if (!sg_library_load(&library, &fn, sizeof fn, load_error, sizeof load_error)) return;
     if (fn.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         snprintf(load_error, sizeof load_error, "curl_global_init failed");
         return;
@@ -64,9 +61,7 @@ static void do_load(void) {
 
 int sgcurl_load(char *err, size_t errlen) {
     pthread_once(&load_once, do_load);
-    if (load_ok) return 0;
-    if (err && errlen) { strncpy(err, load_error, errlen - 1); err[errlen - 1] = 0; }
-    return -1;
+    return sg_library_answer(load_ok, load_error, err, errlen);
 }
 
 CURL *sgcurl_easy_init(void) { return fn.easy_init(); }

@@ -92,19 +92,20 @@ static const char *const symbols[] = { SG_CRYPTO_FUNCTIONS(SG_NAME, SG_NAME) };
 #undef SG_NAME
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static char load_error[256];
+static char load_error[320];
 static int loaded;
 
 static void load(void) {
     static const char *const names[] = { "libcrypto.so.3", NULL };
-    loaded = sg_library_load(names, symbols, SG_COUNT(symbols), &fn, sizeof fn, load_error, sizeof load_error) != NULL;
+    static const sg_library library = { names, "OpenSSL", "libssl3", symbols, SG_COUNT(symbols) };
+    loaded = sg_library_load(&library, &fn, sizeof fn, load_error, sizeof load_error) != NULL;
 }
 
 static void require(void) {
     pthread_once(&once, load);
     if (loaded) return;
     char line[400];
-    int n = snprintf(line, sizeof line, "sg: cannot load OpenSSL (%s); install libssl3\n", load_error);
+    int n = snprintf(line, sizeof line, "sg: %s\n", load_error);
     if (n > 0) (void)!write(2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
     _exit(69);
 }

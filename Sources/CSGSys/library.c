@@ -3,32 +3,39 @@
 #include <stdio.h>
 #include <string.h>
 
-void *sg_library_load(const char *const *names, const char *const *symbols, size_t count,
-                      void *table, size_t table_size, char *reason, size_t size) {
-    if (table_size != count * sizeof(void *)) {
-        snprintf(reason, size, "the function table does not match its %zu symbols", count);
-        return NULL;
-    }
+void *sg_library_load(const sg_library *library, void *table, size_t table_size, char *error, size_t size) {
+    char reason[200];
     void *handle = NULL;
     const char *opened = NULL;
-    for (const char *const *name = names; *name && !handle; name++) {
-        handle = dlopen(*name, RTLD_LAZY | RTLD_LOCAL);
-        opened = *name;
-    }
-    if (!handle) {
-        const char *e = dlerror();
-        snprintf(reason, size, "%s", e ? e : "not found");
-        return NULL;
-    }
-    for (size_t i = 0; i < count; i++) {
-        void *address = dlsym(handle, symbols[i]);
-        if (!address) {
-            snprintf(reason, size, "%s has no %s", opened, symbols[i]);
-            dlclose(handle);
-            return NULL;
+    if (table_size != library->count * sizeof(void *)) {
+        snprintf(reason, sizeof reason, "its function table does not match its %zu symbols", library->count);
+    } else {
+        for (const char *const *name = library->names; *name && !handle; name++) {
+            handle = dlopen(*name, RTLD_LAZY | RTLD_LOCAL);
+            opened = *name;
         }
-        /* POSIX (dlsym) gives data and function pointers one representation: copy the bytes. */
-        memcpy((char *)table + i * sizeof(void *), &address, sizeof address);
+        if (!handle) {
+            const char *e = dlerror();
+            snprintf(reason, sizeof reason, "%s", e ? e : "not found");
+        }
+        for (size_t i = 0; handle && i < library->count; i++) {
+            void *address = dlsym(handle, library->symbols[i]);
+            if (!address) {
+                snprintf(reason, sizeof reason, "%s has no %s", opened, library->symbols[i]);
+                dlclose(handle);
+                handle = NULL;
+                break;
+            }
+            /* POSIX (dlsym) gives data and function pointers one representation: copy the bytes. */
+            memcpy((char *)table + i * sizeof(void *), &address, sizeof address);
+        }
     }
+    if (!handle) snprintf(error, size, "cannot load %s (%s); install %s", library->label, reason, library->package);
     return handle;
+}
+
+int sg_library_answer(int loaded, const char *error, char *out, size_t size) {
+    if (loaded) return 0;
+    if (out && size) snprintf(out, size, "%s", error);
+    return -1;
 }

@@ -82,7 +82,7 @@ static struct {
 
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t call_lock = PTHREAD_MUTEX_INITIALIZER;
-static char load_error[256];
+static char load_error[320];
 static int load_ok = 0;
 static SecretService *service;   /* the libsecret singleton, kept for the process */
 
@@ -92,19 +92,13 @@ static const char *const symbols[] = { SG_SECRET_FUNCTIONS(SG_NAME) };
 
 static void do_load(void) {
     static const char *const names[] = { "libsecret-1.so.0", NULL };
-    char reason[200];
-    if (!sg_library_load(names, symbols, SG_COUNT(symbols), &fn, sizeof fn, reason, sizeof reason)) {
-        snprintf(load_error, sizeof load_error, "cannot load libsecret-1.so.0 (%s); install libsecret-1-0", reason);
-        return;
-    }
-    load_ok = 1;
+    static const sg_library library = { names, "libsecret-1.so.0", "libsecret-1-0", symbols, SG_COUNT(symbols) };
+    load_ok = sg_library_load(&library, &fn, sizeof fn, load_error, sizeof load_error) != NULL;
 }
 
 int sgsecret_load(char *err, size_t errlen) {
     pthread_once(&load_once, do_load);
-    if (load_ok) return 0;
-    if (err && errlen) { strncpy(err, load_error, errlen - 1); err[errlen - 1] = 0; }
-    return -1;
+    return sg_library_answer(load_ok, load_error, err, errlen);
 }
 
 int sgsecret_is_loaded(void) { return load_ok; }

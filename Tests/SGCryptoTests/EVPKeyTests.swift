@@ -2,19 +2,7 @@ import SGCore
 import XCTest
 @testable import SGCrypto
 
-final class EVPKeyTests: XCTestCase {
-    nonisolated(unsafe) static var fixtures: CryptoFixtures!
-    var f: CryptoFixtures { Self.fixtures }
-
-    override class func setUp() {
-        super.setUp()
-        fixtures = try? CryptoFixtures()
-    }
-
-    override func setUpWithError() throws {
-        try XCTSkipUnless(Self.fixtures != nil, "openssl could not make the fixtures")
-    }
-
+final class EVPKeyTests: FixtureCase {
     func testPlainAndEncryptedKeysGiveTheSameKey() throws {
         let plain = try EVPKey(privateKeyPEM: f.keyPEM, passphrase: nil)
         let decrypted = try EVPKey(privateKeyPEM: f.encryptedKeyPEM, passphrase: SecretBytes(string: f.passphrase))

@@ -47,6 +47,26 @@ final class CryptoFixtures {
     deinit { try? FileManager.default.removeItem(at: dir) }
 }
 
+/// A test class over one set of fixtures, made when the class starts and removed when it ends.
+class FixtureCase: XCTestCase {
+    nonisolated(unsafe) static var fixtures: CryptoFixtures?
+    var f: CryptoFixtures { Self.fixtures! }
+
+    override class func setUp() {
+        super.setUp()
+        fixtures = try? CryptoFixtures()
+    }
+
+    override class func tearDown() {
+        fixtures = nil
+        super.tearDown()
+    }
+
+    override func setUpWithError() throws {
+        try XCTSkipUnless(Self.fixtures != nil, "openssl could not make the fixtures")
+    }
+}
+
 func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 
 func bytes(hex: String) -> [UInt8] {

@@ -2,19 +2,7 @@ import SGCore
 import XCTest
 @testable import SGCrypto
 
-final class PKCS12BundleTests: XCTestCase {
-    nonisolated(unsafe) static var fixtures: CryptoFixtures!
-    var f: CryptoFixtures { Self.fixtures }
-
-    override class func setUp() {
-        super.setUp()
-        fixtures = try? CryptoFixtures()
-    }
-
-    override func setUpWithError() throws {
-        try XCTSkipUnless(Self.fixtures != nil, "openssl could not make the fixtures")
-    }
-
+final class PKCS12BundleTests: FixtureCase {
     func testBundleOpensWithItsPassphrase() throws {
         let bundle = try PKCS12Bundle(der: f.bundle, passphrase: SecretBytes(string: f.passphrase))
         XCTAssertEqual(bundle.certificate.subject, "/O=sg/CN=sg-client")
