@@ -1,9 +1,12 @@
 // swift-tools-version:6.0
 //
 // sg: credential providers for ops tooling. Layering (see README "Layout"):
-//   C shims  <  SGCore  <  SGTransport  <  SGSafeguard / SGIdentity  <  SGResolver  <  executables
+//   C shims  <  SGCore  <  SGTransport  <  SGSafeguard / SGIdentity  <  SGResolver  <  SGTools  <  executables
 //   SGKeyring and SGSSH sit beside SGTransport; only SGTransport touches libcurl, only SGCrypto
 //   libcrypto (COpenSSL), and SGTransport, SGSafeguard, SGKeyring and SGSSH use SGCrypto's owners.
+//   SGResolver turns references into secrets; SGTools holds what the tools do with them (sg-exec's
+//   supervisor, the git helper, askpass, the ssh-key tool, sg-watch, sg-doctor). Neither links
+//   ArgumentParser: git-credential-sg and sg-askpass link SGTools and must stay free of it.
 // libcurl and libsecret are loaded with dlopen on first use (CCurlShim, CSecretShim), so the
 // paths that need neither (an unmapped git host, a refused askpass prompt) do not pay for them.
 // Any change to this file, to linker flags or to the C shims must pass scripts/check-symbols.
@@ -77,7 +80,10 @@ let package = Package(
         .target(name: "SGKeyring", dependencies: ["SGCore", "CSecretShim", "SGCrypto"], swiftSettings: strict),
         .target(name: "SGSSH", dependencies: ["SGCore", "SGCrypto"], swiftSettings: strict),
         .target(name: "SGResolver", dependencies: [
-            "SGCore", "SGTransport", "SGSafeguard", "SGIdentity", "SGKeyring", "SGSSH", "CSGSys",
+            "SGCore", "SGTransport", "SGSafeguard", "SGIdentity", "SGKeyring",
+        ], swiftSettings: strict),
+        .target(name: "SGTools", dependencies: [
+            "SGCore", "SGResolver", "SGTransport", "SGSafeguard", "SGKeyring", "SGSSH", "CSGSys",
         ], swiftSettings: strict),
 
         .target(name: "SGCommand", dependencies: [
@@ -85,14 +91,14 @@ let package = Package(
         ], swiftSettings: strict),
 
         // ---- executables: argument parsing and output only --------------------------------
-        .executableTarget(name: "git-credential-sg", dependencies: ["SGCore", "SGResolver"], swiftSettings: strict),
-        .executableTarget(name: "sg-askpass", dependencies: ["SGCore", "SGResolver", "SGSSH"], swiftSettings: strict),
+        .executableTarget(name: "git-credential-sg", dependencies: ["SGCore", "SGResolver", "SGTools"], swiftSettings: strict),
+        .executableTarget(name: "sg-askpass", dependencies: ["SGCore", "SGTools", "SGSSH"], swiftSettings: strict),
         .executableTarget(name: "sg-ssh-key", dependencies: [
-            "SGCore", "SGCommand", "SGResolver", "SGSSH",
+            "SGCore", "SGCommand", "SGResolver", "SGTools", "SGSSH",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .executableTarget(name: "sg-exec", dependencies: [
-            "SGCore", "SGCommand", "SGResolver",
+            "SGCore", "SGCommand", "SGTools",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .executableTarget(name: "sg-secret", dependencies: [
@@ -104,11 +110,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .executableTarget(name: "sg-watch", dependencies: [
-            "SGCore", "SGCommand", "SGResolver",
+            "SGCore", "SGCommand", "SGResolver", "SGTools",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .executableTarget(name: "sg-doctor", dependencies: [
-            "SGCore", "SGCommand", "SGResolver",
+            "SGCore", "SGCommand", "SGTools",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .executableTarget(name: "sg-sim", dependencies: [
@@ -135,6 +141,7 @@ let package = Package(
         .testTarget(name: "SGKeyringTests", dependencies: ["SGKeyring", "SGTestSupport"]),
         .testTarget(name: "SGSSHTests", dependencies: ["SGSSH", "SGTestSupport"]),
         .testTarget(name: "SGResolverTests", dependencies: ["SGResolver", "SGTestSupport"]),
+        .testTarget(name: "SGToolsTests", dependencies: ["SGTools", "SGResolver", "SGTestSupport"]),
         .testTarget(name: "SGSimTests", dependencies: ["SGTestSupport"]),
         .testTarget(name: "SGCommandTests", dependencies: ["SGCommand"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SGTestSupport"]),

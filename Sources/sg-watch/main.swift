@@ -2,6 +2,7 @@ import ArgumentParser
 import SGCommand
 import SGCore
 import SGResolver
+import SGTools
 #if canImport(Glibc)
 import Glibc
 #endif
