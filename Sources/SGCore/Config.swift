@@ -9,6 +9,8 @@ public struct Config: Sendable {
     public var watch = WatchSettings()
     public var docker = DockerConfig()
     public var kube = KubeConfig()
+    public var aws = AWSConfig()
+    public var ansible = AnsibleConfig()
     public var defaultProfileName: String?
     /// The files that were read, system file first.
     public var files: [String] = []

@@ -84,6 +84,8 @@ extension Config {
         docker.rules = other.docker.rules + docker.rules
         if other.docker.storeUnmapped { docker.storeUnmapped = true }
         kube.entries.merge(other.kube.entries) { $1 }
+        aws.profiles.merge(other.aws.profiles) { $1 }
+        ansible.vaultIDs.merge(other.ansible.vaultIDs) { $1 }
         if other.defaultProfileName != nil { defaultProfileName = other.defaultProfileName }
         files += other.files
     }
@@ -126,6 +128,19 @@ struct YNode {
         try mapping(what, allowed: [])
     }
 
+    /// The named entries of a section whose one key holds them (`aws: {profiles: {NAME: …}}`),
+    /// each name checked by `valid`; `rule` says what a name may be.
+    func namedEntries(of section: String, under key: String, valid: (String) -> Bool, rule: String) throws -> [(key: String, value: YNode)] {
+        var out: [(key: String, value: YNode)] = []
+        for (_, value) in try mapping(section, allowed: [key]) {
+            for (name, entry) in try value.namedMapping("\(section).\(key)") {
+                guard valid(name) else { throw entry.error("bad name '\(name.prefix(64))' in \(section).\(key): \(rule)") }
+                out.append((name, entry))
+            }
+        }
+        return out
+    }
+
     func string(_ what: String) throws -> String {
         guard case .scalar(let s) = node.kind else { throw error("\(what) must be a single value") }
         return s
@@ -149,6 +164,16 @@ struct YNode {
         case "false", "no", "off": return false
         default: throw error("\(what) must be true or false")
         }
+    }
+
+    /// A secret reference (`sg:NAME`, `sg:NAME#FIELD`, `sg:token/PROFILE`), never a value: a
+    /// section that maps a host tool's name to a secret holds no secret itself.
+    func reference(_ what: String) throws -> SecretReference {
+        let text = try string(what)
+        guard SecretReference.looksLikeReference(text) else {
+            throw error("\(what) is a reference (sg:NAME or sg:NAME#FIELD), never the secret itself")
+        }
+        do { return try SecretReference(parsing: text) } catch let e as SGError { throw error("\(what): \(e.message)") }
     }
 
     func list(_ what: String) throws -> [YNode] {
@@ -185,7 +210,7 @@ struct ConfigParser {
         }
         guard let root else { throw SGError.config("\(file): empty file; it needs at least 'version: 1'") }
         let top = YNode(node: root, file: file)
-        let entries = try top.mapping("the top level", allowed: ["version", "default-profile", "profiles", "secrets", "git", "ssh", "keyring", "exec", "watch", "docker", "kube"])
+        let entries = try top.mapping("the top level", allowed: ["version", "default-profile", "profiles", "secrets", "git", "ssh", "keyring", "exec", "watch", "docker", "kube", "aws", "ansible"])
         guard let version = entries.first(where: { $0.key == "version" }) else {
             throw top.error("missing 'version: 1'")
         }
@@ -212,6 +237,8 @@ struct ConfigParser {
             case "watch": config.watch = try parseWatch(value)
             case "docker": config.docker = try parseDocker(value)
             case "kube": config.kube = try parseKube(value)
+            case "aws": config.aws = try parseAWS(value)
+            case "ansible": config.ansible = try parseAnsible(value)
             default: break
             }
         }

@@ -30,12 +30,7 @@ extension ConfigParser {
             guard let tokenNode = m.first(where: { $0.key == "token" })?.value else {
                 throw value.error("kube entry \(name) needs 'token: sg:SECRET' or 'token: sg:token/PROFILE'")
             }
-            let text = try tokenNode.string("token")
-            let reference: SecretReference
-            do { reference = try SecretReference(parsing: text) } catch let e as SGError {
-                throw tokenNode.error("kube entry \(name): \(e.message)")
-            }
-            var entry = KubeEntry(name: name, token: reference)
+            var entry = KubeEntry(name: name, token: try tokenNode.reference("kube entry \(name): token"))
             if let c = m.first(where: { $0.key == "cache-seconds" })?.value { entry.cacheSeconds = try c.int("cache-seconds", range: 0...86400) }
             entry.origin = "\(file):\(value.line)"
             k.entries[name] = entry

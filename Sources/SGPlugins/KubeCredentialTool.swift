@@ -9,7 +9,7 @@ public enum KubeCredentialTool {
     public static let name = "sg-kube-credential"
 
     static let usage = """
-usage: sg-kube-credential NAME
+usage: sg-kube-credential [--entry] NAME
 kubectl's exec credential plugin: prints an ExecCredential with the bearer token of the 'kube:'
 entry NAME of the sg config (docs/config.md, docs/plugins.md), from sg's caches when they hold a
 fresh one. In a kubeconfig user:
@@ -21,18 +21,23 @@ fresh one. In a kubeconfig user:
 
 """
 
+    /// `--entry NAME`, `--entry=NAME` or a bare `NAME`, once; `-h`/`--help`.
+    public static func parse(_ arguments: [String]) throws -> PluginArguments.Parsed {
+        try PluginArguments.parse(arguments, option: "--entry", bare: true, usage: "\(name) [--entry] NAME") { value in
+            guard SecretReference.isValidName(value) else {
+                throw SGError.usage("bad kube entry name '\(value.prefix(64))': letters, digits, '.', '_', '-'")
+            }
+        }
+    }
+
     /// The process's own arguments (a per-tool executable, or a name of a multi-call binary).
     public static func main() -> Never { main(Array(CommandLine.arguments.dropFirst())) }
 
     public static func main(_ arguments: [String]) -> Never {
         Tool.run(name) {
-            if arguments.contains("-h") || arguments.contains("--help") {
-                Stderr.write(usage)
+            guard case .value(let name) = try parse(arguments) else {
+                Stderr.write(usage)   // stdout is the protocol's
                 return 0
-            }
-            guard arguments.count == 1, let name = arguments.first, !name.hasPrefix("-") else {
-                Stderr.write(usage)
-                throw SGError.usage("give one kube entry name")
             }
             let version = try KubeExecCredential.apiVersion(execInfo: Environment.current["KUBERNETES_EXEC_INFO"])
             let config = try ConfigLoader.load()

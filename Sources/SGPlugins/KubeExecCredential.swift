@@ -1,7 +1,4 @@
 import SGCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// kubectl's exec credential plugin protocol (client-go `client.authentication.k8s.io`): the
 /// plugin prints an `ExecCredential` with `status.token` and, when known, `status.expirationTimestamp`
@@ -61,14 +58,9 @@ public struct KubeExecCredential {
         return out.take()
     }
 
-    /// RFC 3339 in UTC (`2026-12-07T01:02:03Z`), whole seconds; nil outside years 1970...9999.
+    /// RFC 3339 in UTC (`Instant.rfc3339`); nil outside years 1970...9999, which no real expiry is.
     public static func timestamp(_ seconds: Double) -> String? {
         guard seconds.isFinite, seconds >= 0, seconds <= 253_402_300_799 else { return nil }
-        var tt = time_t(seconds.rounded(.down))
-        var t = tm()
-        guard gmtime_r(&tt, &t) != nil else { return nil }
-        var buf = [CChar](repeating: 0, count: 32)
-        let n = strftime(&buf, buf.count, "%Y-%m-%dT%H:%M:%SZ", &t)
-        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return Instant(timeIntervalSince1970: seconds).rfc3339
     }
 }

@@ -28,8 +28,7 @@ let fuzzTargets: [FuzzTarget] = [
     FuzzTarget(name: "cert-names", summary: "SGTransport.CertificateNamesProbe.subjectAlternativeNames (libcurl's certinfo text of a server certificate)", run: fuzzCertNames),
     FuzzTarget(name: "http-header", summary: "SGTransport.HeaderNumber: Retry-After (seconds, HTTP-dates) and header numbers", run: fuzzHTTPHeaderNumber),
     FuzzTarget(name: "event-stream", summary: "SGSafeguard.ServerSentEvents + SignalRRecords (A2A event hub), whole and in chunks", run: fuzzEventStream),
-    FuzzTarget(name: "docker-credential", summary: "SGPlugins docker-credential-helpers input (server URL → DockerRegistry.key, store JSON) and KUBERNETES_EXEC_INFO", run: fuzzDockerCredential),
-] + identityFuzzTargets
+] + identityFuzzTargets + pluginFuzzTargets
 
 func text(_ raw: UnsafeRawBufferPointer) -> String { String(decoding: raw, as: UTF8.self) }
 func secret(_ raw: UnsafeRawBufferPointer) -> SecretBytes { SecretBytes(bytes: raw) }

@@ -151,5 +151,7 @@ final class KubeCredentialTests: XCTestCase {
         XCTAssertEqual(version.status, 65)
         XCTAssertEqual(version.stdoutText, "")
         XCTAssertEqual(try env.run(["sg-kube-credential"]).status, 64)
+        XCTAssertEqual(try env.run(["sg-kube-credential", "prod", "staging"]).status, 64)
+        XCTAssertEqual(try env.run(["sg-kube-credential", "--entry", "../x"]).status, 64)
     }
 }
