@@ -1,4 +1,5 @@
 import SGCore
+import SGKeyring
 import SGResolver
 
 /// The behaviour of `docker-credential-sg get|store|erase|list` (docs/plugins.md, docs/config.md
@@ -21,10 +22,10 @@ public struct DockerCredentialHelper {
 
     public let config: Config
     public let resolve: (SecretSpec) throws -> ResolvedSecret
-    public let cache: (PluginCache.Collection) throws -> PluginCache
+    public let cache: (KeyringCache.Collection) throws -> KeyringCache
 
     public init(config: Config, resolve: @escaping (SecretSpec) throws -> ResolvedSecret,
-                cache: @escaping (PluginCache.Collection) throws -> PluginCache) {
+                cache: @escaping (KeyringCache.Collection) throws -> KeyringCache) {
         self.config = config
         self.resolve = resolve
         self.cache = cache
@@ -128,7 +129,7 @@ public struct DockerCredentialHelper {
         }
         if config.docker.storeUnmapped {
             let prefix = Self.storedService("")
-            for (service, account) in try cache(.persistent).services(withPrefix: prefix) {
+            for (service, account) in try cache(.persistent).items(withServicePrefix: prefix) {
                 let registry = String(service.dropFirst(prefix.count))
                 if !out.contains(where: { $0.0 == registry }) { out.append((registry, account)) }
             }

@@ -1,4 +1,5 @@
 import SGCore
+import SGKeyring
 import SGResolver
 
 /// The behaviour of `sg-kube-credential NAME` (docs/plugins.md, docs/config.md `kube:`): the
@@ -19,10 +20,10 @@ import SGResolver
 public struct KubeCredentialPlugin {
     public let config: Config
     public let resolve: (SecretReference) throws -> ResolvedSecret
-    public let cache: () throws -> PluginCache
+    public let cache: () throws -> KeyringCache
 
     public init(config: Config, resolve: @escaping (SecretReference) throws -> ResolvedSecret,
-                cache: @escaping () throws -> PluginCache) {
+                cache: @escaping () throws -> KeyringCache) {
         self.config = config
         self.resolve = resolve
         self.cache = cache

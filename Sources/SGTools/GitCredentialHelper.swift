@@ -1,4 +1,5 @@
 import SGCore
+import SGKeyring
 import SGResolver
 
 /// The behaviour of `git-credential-sg get|store|erase` (docs/config.md `git:`).
@@ -31,12 +32,12 @@ public struct GitCredentialHelper {
     public let config: Config
     public let rules: GitRules
     public let resolve: (SecretSpec) throws -> ResolvedSecret
-    public let cache: (GitCacheCollection) throws -> any GitCredentialCache
+    public let cache: (KeyringCache.Collection) throws -> KeyringCache
     public let gitConfigSecret: (String) -> String?
 
     public init(config: Config,
                 resolve: @escaping (SecretSpec) throws -> ResolvedSecret,
-                cache: @escaping (GitCacheCollection) throws -> any GitCredentialCache,
+                cache: @escaping (KeyringCache.Collection) throws -> KeyringCache,
                 gitConfigSecret: @escaping (String) -> String? = { GitConfigProbe.sgSecret(url: $0) }) {
         self.config = config
         self.rules = GitRules(config.git, secrets: config.secrets)
@@ -182,10 +183,11 @@ public struct GitCredentialHelper {
         var services = [service]
         if request.path == nil {
             // Without a path, `service` is "git:proto://host/": every path of the host starts so.
-            services += try store.services(withPrefix: service).filter { $0 != service }
+            var seen: Set<String> = [service]
+            services += try store.items(withServicePrefix: service).map(\.service).filter { seen.insert($0).inserted }
         }
         for service in services {
-            for e in try store.entries(service: service) where request.username == nil || e.account == request.username {
+            for e in try store.entries(service: service, account: request.username) {
                 // Only entries holding the rejected password go ("does not erase a password distinct from input").
                 if let rejected = request.password, !GitCredentialHelper.unpack(e.value).password.constantTimeEquals(rejected) { continue }
                 try store.erase(service: service, account: e.account)

@@ -34,8 +34,8 @@ final class PluginBehaviourTests: XCTestCase {
         """, file: dir.path + "/config.yaml")
     }
 
-    func cache(_ collection: PluginCache.Collection) throws -> PluginCache {
-        PluginCache(backend: try FileKeyring(directory: dir.path + (collection == .session ? "/session" : "/persistent"), passphrase: nil))
+    func cache(_ collection: KeyringCache.Collection) throws -> KeyringCache {
+        KeyringCache(backend: try FileKeyring(directory: dir.path + (collection == .session ? "/session" : "/persistent"), passphrase: nil))
     }
 
     func docker(_ yaml: String) throws -> DockerCredentialHelper {
@@ -43,6 +43,13 @@ final class PluginBehaviourTests: XCTestCase {
             self.fetches.append(spec.name)
             return ResolvedSecret(value: SecretBytes(string: "value-of-\(spec.name)"), username: spec.username, kind: .password)
         }, cache: { try self.cache($0) })
+    }
+
+    /// The session folder earlier releases wrote to, so the copies they left are still found.
+    func testSessionCopiesStayInPluginSessionFolder() throws {
+        let env = ["SG_KEYRING": "file", "XDG_RUNTIME_DIR": dir.path, "HOME": dir.path]
+        try PluginCache.open(.session, config: KeyringConfig(), environment: env).store(service: "s", account: "a", value: SecretBytes(string: "v"), expiresAt: nil)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.path + "/sg/plugin-session/keyring"))
     }
 
     func testMappedRegistryIsFetchedOnceThenAnsweredFromTheSessionCache() throws {
@@ -54,7 +61,7 @@ final class PluginBehaviourTests: XCTestCase {
             XCTAssertEqual(c.secret.unsafeString(), "value-of-reg-pw")
         }
         XCTAssertEqual(fetches, ["reg-pw"])
-        XCTAssertEqual(try cache(.persistent).services(withPrefix: "").count, 0, "nothing persistent for a mapped registry")
+        XCTAssertEqual(try cache(.persistent).items(withServicePrefix: "").count, 0, "nothing persistent for a mapped registry")
         // erase drops the copy (the password may have rotated): the next get fetches again.
         try helper.erase("reg.corp:5000")
         _ = try helper.get("reg.corp:5000")
@@ -66,7 +73,7 @@ final class PluginBehaviourTests: XCTestCase {
         _ = try helper.get("reg.corp")
         _ = try helper.get("reg.corp")
         XCTAssertEqual(fetches, ["reg-pw", "reg-pw"])
-        XCTAssertEqual(try cache(.session).services(withPrefix: "").count, 0)
+        XCTAssertEqual(try cache(.session).items(withServicePrefix: "").count, 0)
     }
 
     func testAMappedPasswordNeverGoesToPlainHTTP() throws {
@@ -83,7 +90,7 @@ final class PluginBehaviourTests: XCTestCase {
         _ = try helper.get("reg.corp")
         _ = try helper.get("reg.corp")
         XCTAssertEqual(fetches, ["user-token", "user-token"])
-        XCTAssertEqual(try cache(.session).services(withPrefix: "").count, 0)
+        XCTAssertEqual(try cache(.session).items(withServicePrefix: "").count, 0)
     }
 
     func testUnmappedRegistryIsNotFoundAndStoreIsRefusedByDefault() throws {
@@ -99,7 +106,7 @@ final class PluginBehaviourTests: XCTestCase {
     func testStoreForAMappedRegistryWritesNothing() throws {
         let helper = try docker("docker:\n  store-unmapped: true\n  rules:\n    - {registry: reg.corp, secret: reg-pw}")
         try helper.store(.init(serverURL: "https://reg.corp", username: "mallory", secret: SecretBytes(string: "typed")))
-        XCTAssertEqual(try cache(.persistent).services(withPrefix: "").count, 0)
+        XCTAssertEqual(try cache(.persistent).items(withServicePrefix: "").count, 0)
         XCTAssertEqual(try helper.get("reg.corp").secret.unsafeString(), "value-of-reg-pw")
     }
 
@@ -163,7 +170,7 @@ final class PluginBehaviourTests: XCTestCase {
         _ = try plugin.token(for: "dev")
         XCTAssertEqual(a.expiresAt, 2_000_000_000)
         XCTAssertEqual(fetches, ["sg:token/p", "sg:token/p"], "the token cache answers, not the plugin's session copy")
-        XCTAssertEqual(try cache(.session).services(withPrefix: "").count, 0)
+        XCTAssertEqual(try cache(.session).items(withServicePrefix: "").count, 0)
     }
 
     func testCacheSecondsZeroFetchesEveryTime() throws {

@@ -14,7 +14,7 @@ final class GitCredentialHelperTests: XCTestCase {
     /// How many times the helper fetched, per secret.
     private var fetches: [String: Int] = [:]
     /// Which collections the helper opened, in order.
-    private var opened: [GitCacheCollection] = []
+    private var opened: [KeyringCache.Collection] = []
     /// What the next fetch returns, per secret (default: "<name>-pw").
     private var values: [String: String] = [:]
 
@@ -43,7 +43,7 @@ final class GitCredentialHelperTests: XCTestCase {
             """, file: "/x/config.yaml")
     }
 
-    private func backend(_ collection: GitCacheCollection) throws -> FileKeyring {
+    private func backend(_ collection: KeyringCache.Collection) throws -> FileKeyring {
         try FileKeyring(directory: dir.appendingPathComponent(collection.rawValue).path, passphrase: nil)
     }
 
@@ -58,7 +58,7 @@ final class GitCredentialHelperTests: XCTestCase {
             cache: { [unowned self] collection in
                 opened.append(collection)
                 if cacheFails { throw SGError.keyringUnavailable("test: no keyring") }
-                return KeyringGitCache(backend: try backend(collection))
+                return KeyringCache(backend: try backend(collection))
             },
             gitConfigSecret: { _ in nil })
     }
@@ -71,8 +71,15 @@ final class GitCredentialHelperTests: XCTestCase {
     }
 
     /// Every item the helper left in a collection, as "service account".
-    private func stored(_ collection: GitCacheCollection) throws -> [String] {
+    private func stored(_ collection: KeyringCache.Collection) throws -> [String] {
         try backend(collection).search(attributes: [:], loadSecrets: false).map { "\($0.service) \($0.account)" }.sorted()
+    }
+
+    /// The session folder earlier releases wrote to, so the copies they left are still found.
+    func testSessionCopiesStayInGitSessionFolder() throws {
+        let env = ["SG_KEYRING": "file", "XDG_RUNTIME_DIR": dir.path, "HOME": dir.path]
+        try KeyringGitCache.open(.session, config: KeyringConfig(), environment: env).store(service: "s", account: "a", value: SecretBytes(string: "v"), expiresAt: nil)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.path + "/sg/git-session/keyring"))
     }
 
     func testActionWordsOtherThanGetStoreEraseAreIgnored() {

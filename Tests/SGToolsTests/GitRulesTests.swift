@@ -1,7 +1,6 @@
 import SGCore
 import SGResolver
 @testable import SGTools
-import SGKeyring
 import Foundation
 import XCTest
 
@@ -97,39 +96,6 @@ final class GitRulesTests: XCTestCase {
         XCTAssertTrue(GitConfigProbe.mayDefine(environment: env, cwd: dir), "includes are followed by git itself")
         XCTAssertTrue(GitConfigProbe.mayDefine(environment: ["HOME": dir + "/none", "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_COUNT": "1"], cwd: "/"))
     }
-
-    func testKeyringCacheStoresExpiresAndErases() throws {
-        let dir = NSTemporaryDirectory() + "cache-\(getpid())-\(Int.random(in: 0..<1_000_000))"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let backend = try FileKeyring(directory: dir + "/sub/git-session", passphrase: nil)
-        let cache = KeyringGitCache(backend: backend)
-        XCTAssertNil(try cache.lookup(service: "s", account: nil))
-        try cache.store(service: "s", account: "a", value: SecretBytes(string: "v1 with spaces\n\u{0}and NUL"), expiresAt: nil)
-        try cache.store(service: "s", account: "b", value: SecretBytes(string: "v2"), expiresAt: WallClock.now + 100)
-        try cache.store(service: "s", account: "c", value: SecretBytes(string: "old"), expiresAt: WallClock.now - 1)
-        try backend.store(service: "s", account: "foreign", secret: SecretBytes(string: "not ours"))
-        XCTAssertEqual(try cache.lookup(service: "s", account: "a")?.value.unsafeString(), "v1 with spaces\n\u{0}and NUL")
-        XCTAssertNil(try cache.lookup(service: "s", account: "a")?.expiresAt)
-        XCTAssertEqual(try cache.lookup(service: "s", account: "b")?.expiresAt ?? 0, WallClock.now + 100, accuracy: 2)
-        XCTAssertEqual(try cache.lookup(service: "s", account: nil)?.account, "a")
-        XCTAssertNil(try cache.lookup(service: "s", account: "c"), "expired entries are not returned")
-        XCTAssertNil(try backend.lookup(service: "s", account: "c"), "...and are deleted when seen")
-        XCTAssertNil(try cache.lookup(service: "s", account: "foreign"), "items not written by the cache are ignored")
-        XCTAssertEqual(try cache.entries(service: "s").map(\.account), ["a", "b"])
-        try cache.store(service: "s", account: "a", value: SecretBytes(string: "v3"), expiresAt: nil)
-        XCTAssertEqual(try cache.lookup(service: "s", account: "a")?.value.unsafeString(), "v3")
-        XCTAssertEqual(try cache.erase(service: "s", account: "a"), 1)
-        XCTAssertEqual(try cache.erase(service: "s", account: nil), 2)
-        XCTAssertNil(try cache.lookup(service: "s", account: nil))
-        // Encrypted at rest: the value is not in the file.
-        let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/sub/git-session/keyring"))
-        try cache.store(service: "s", account: "z", value: SecretBytes(string: "findable-plaintext"), expiresAt: nil)
-        let after = try Data(contentsOf: URL(fileURLWithPath: dir + "/sub/git-session/keyring"))
-        XCTAssertNotEqual(data, after)
-        XCTAssertNil(after.range(of: Data("findable-plaintext".utf8)))
-    }
-
-    // MARK: dot segments (issue 13 item 2)
 
     func testDotSegmentsAndEncodedSeparatorsNeverMatchAPathRule() {
         let withHost = rules([("https://git.corp", "host", nil, false), ("https://git.corp/team", "team", nil, false)])
