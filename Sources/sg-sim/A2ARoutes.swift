@@ -15,8 +15,12 @@ extension SimApp {
         guard a2aEnabled else { return SimApp.a2aDisabled }
         switch (req.method, route) {
         case ("GET", ["credentials"]): return getCredential(req)
-        case ("PUT", ["credentials", "password"]): return setPassword(req)
-        case ("PUT", ["credentials", "sshkey"]): return setSshKey(req)
+        case ("PUT", ["credentials", "password"]):
+            return setCredential(req, kind: .password, bodyShape: "a JSON string",
+                                 value: { $0 as? String }, keep: { passwords[$0.name] = $1 })
+        case ("PUT", ["credentials", "sshkey"]):
+            return setCredential(req, kind: .privateKey, bodyShape: "{\"Passphrase\",\"PrivateKey\"}",
+                                 value: { ($0 as? [String: Any])?["PrivateKey"] as? String }, keep: { privateKeyOverrides[$0.name] = $1 })
         case ("POST", ["accessrequests"]): return brokerAccessRequest(req)
         case (_, let r) where r.first == "credentials" || r.first == "accessrequests": return .methodNotAllowed
         default: return .notFound
@@ -68,34 +72,22 @@ extension SimApp {
         }
     }
 
-    private func setPassword(_ req: SimRequest) -> SimResponse {
+    /// PUT Credentials/Password and Credentials/SshKey: Safeguard's checks in its order (media
+    /// type, an API key of that kind, a bidirectional registration, the body's shape), then the
+    /// new value is kept and the hub tells the listeners.
+    private func setCredential(_ req: SimRequest, kind: SecretKind, bodyShape: String,
+                               value: (Any?) -> String?, keep: (SeededSecret, String) -> Void) -> SimResponse {
         guard req.isJSON else {
             return .json(415, safeguardError(70010, "Unsupported media type; send application/json."))
         }
-        guard let s = secret(for: req, kind: .password) else { return .a2aKeyRefused }
+        guard let s = secret(for: req, kind: kind) else { return .a2aKeyRefused }
         guard s.bidirectional else {
             return .json(403, safeguardError(60108, "Authorization is required for this request. The registration is not bidirectional."))
         }
-        guard let value = JSON.parse(req.body) as? String else {
-            return .json(400, safeguardError(70009, "The body must be a JSON string."))
+        guard let new = value(JSON.parse(req.body)) else {
+            return .json(400, safeguardError(70009, "The body must be \(bodyShape)."))
         }
-        passwords[s.name] = value
-        hubNotify(secret: s)
-        return .empty(204)
-    }
-
-    private func setSshKey(_ req: SimRequest) -> SimResponse {
-        guard req.isJSON else {
-            return .json(415, safeguardError(70010, "Unsupported media type; send application/json."))
-        }
-        guard let s = secret(for: req, kind: .privateKey) else { return .a2aKeyRefused }
-        guard s.bidirectional else {
-            return .json(403, safeguardError(60108, "Authorization is required for this request. The registration is not bidirectional."))
-        }
-        guard let obj = JSON.parse(req.body) as? [String: Any], let key = obj["PrivateKey"] as? String else {
-            return .json(400, safeguardError(70009, "The body must be {\"Passphrase\",\"PrivateKey\"}."))
-        }
-        privateKeyOverrides[s.name] = key
+        keep(s, new)
         hubNotify(secret: s)
         return .empty(204)
     }

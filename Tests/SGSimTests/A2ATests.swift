@@ -151,6 +151,20 @@ final class A2ATests: SimTestCase {
         XCTAssertEqual(oneWay.status, 403)
     }
 
+    /// PUT Credentials/SshKey makes Safeguard's checks in its order: media type, a private-key
+    /// secret's API key, a bidirectional registration (every seeded key is on the one-way one).
+    func testSetSshKeyChecksMediaTypeKeyKindThenRegistration() throws {
+        let put = ["-X", "PUT", "--data-binary", "{\"PrivateKey\":\"k\"}"]
+        let text = try Curl.a2a(sim, key: sim.apiKeys["ssh-rsa"], "Credentials/SshKey", extra: put + ["-H", "Content-Type: text/plain"])
+        XCTAssertEqual(text.status, 415)
+        let json = put + ["-H", "Content-Type: application/json"]
+        let password = try Curl.a2a(sim, key: sim.apiKeys["rotating-pw"], "Credentials/SshKey", extra: json)
+        XCTAssertEqual(password.object["Message"] as? String, "Authorization is required for this request.")
+        let oneWay = try Curl.a2a(sim, key: sim.apiKeys["ssh-rsa"], "Credentials/SshKey", extra: json)
+        XCTAssertEqual(oneWay.status, 403)
+        XCTAssertEqual(oneWay.object["Message"] as? String, "Authorization is required for this request. The registration is not bidirectional.")
+    }
+
     func testBrokerAccessRequest() throws {
         let body = #"{"ForUser":"alice","AssetName":"sim-asset","AccountName":"demo-db","AccessRequestType":"Password"}"#
         let r = try Curl.a2a(sim, key: sim.apiKeys["broker"], "AccessRequests",
