@@ -129,11 +129,35 @@ class Bench:
         return Cmd.one(label, argv, self.base)
 
     def measure(self, row, cmds, runs, rss=True):
+        cmds = cmds + self.baseline_twins(row, cmds)
         interleaved(cmds, self.runs(runs))
         for c in cmds:
             if rss:
                 peak_rss(c)
             self.rows.append((row, c))
+
+    def baseline_twins(self, row, cmds):
+        """With --baseline DIR (rows 1 and 4, the hot paths): each sg command again with the same
+        tool from DIR, measured in the same interleaving, so a change to how the tools are built
+        (issue 16: one multi-call binary, stripping) is compared with the build before it on
+        the same machine at the same moment. The bar: at most 1 % more instructions and a wall
+        ratio whose 95 % interval reaches 1.0."""
+        if not self.a.baseline or row not in ("1", "4"):
+            return []
+        twins = []
+        for c in cmds:
+            st = c.steps[0]
+            if os.path.dirname(st.argv[0]) != self.bin:
+                continue
+            tool = os.path.basename(st.argv[0])
+            twin = Cmd.one(c.label.replace(tool, f"{tool} [baseline]", 1),
+                           [os.path.join(self.a.baseline, tool), *st.argv[1:]], c.env, stdin=st.stdin, ok_rc=c.ok_rc)
+            check(twin)
+            twins.append(twin)
+            self.bars.append((f"{row}. {tool} vs baseline: ≤ 1 % more instructions, wall CI reaches 1.0",
+                              c, twin, "same", 1.01))
+            self.cg_cmds += [c, twin]
+        return twins
 
     # ---- rows -----------------------------------------------------------------------------
     def row1(self):
@@ -539,6 +563,10 @@ class Bench:
             if kind == "le":
                 ok = r <= limit
                 shown = f"{r:.2f}× ({lo:.2f}–{hi:.2f})"
+            elif kind == "same":
+                ok = lo <= 1.0 and bool(s.instructions and b.instructions) and s.instructions <= limit * b.instructions
+                shown = f"{r:.3f}× ({lo:.3f}–{hi:.3f})"
+                ir = f"{s.instructions / b.instructions:.4f}×" if s.instructions and b.instructions else ""
             else:
                 sp, slo, shi = 1 / r, 1 / hi, 1 / lo
                 ok = sp >= limit if limit > 1 else sp > limit
@@ -569,11 +597,15 @@ def main():
         ap.add_argument(o, required=True)
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--rows", default="123456")
+    ap.add_argument("--baseline", help="a folder of the same tools from another build, compared in rows 1 and 4")
     a = ap.parse_args()
     os.sched_setaffinity(0, {1} if os.cpu_count() > 1 else {0})
     import bench_measure
     bench_measure.STRIP_DIR = os.path.join(os.path.dirname(os.path.abspath(a.out)), "stripped")
-    bench_measure.STRIP_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(a.out)))  # the repository
+    bench_measure.STRIP_ROOTS = [os.path.dirname(os.path.dirname(os.path.abspath(a.out)))]  # the repository
+    if a.baseline:
+        a.baseline = os.path.abspath(a.baseline)
+        bench_measure.STRIP_ROOTS.append(a.baseline)
     b = Bench(a)
     b.load0 = " ".join(open("/proc/loadavg").read().split()[:3])
     if os.environ.get("BENCH_BUILD_NOTE"):
