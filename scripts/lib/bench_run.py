@@ -517,6 +517,32 @@ class Bench:
             L.append(f"- {label}: " + "; ".join(f"`{n}` {p:.0f} %" for n, p in fns))
         return L
 
+    # ---- footprint ------------------------------------------------------------------------------
+    TOOLS = ("git-credential-sg", "sg-askpass", "sg-ssh-key", "sg-exec", "sg-secret", "sg-token", "sg-watch",
+             "sg-doctor", "sg-helpers", "sg-commands", "sg-sim")
+
+    def installed_sizes(self):
+        """Each binary as built and stripped as scripts/package strips it, and the Debian
+        package's Installed-Size when dist/ holds one (issue 16: ≤ 40 MB for the tools)."""
+        import glob
+        import tempfile
+        L = ["", "### Installed size", "",
+             "| binary | as built MB | stripped MB |", "|---|---:|---:|"]
+        with tempfile.TemporaryDirectory() as d:
+            for name in self.TOOLS:
+                p = os.path.join(self.bin, name)
+                if not os.path.isfile(p):
+                    continue
+                out = os.path.join(d, name)
+                subprocess.run(["strip", "--remove-section=.comment", "--remove-section=.note", "-o", out, p], check=True)
+                L.append(f"| {name} | {os.path.getsize(p) / 1e6:.1f} | {os.path.getsize(out) / 1e6:.1f} |")
+        root = os.path.dirname(os.path.dirname(os.path.abspath(self.a.out)))
+        for deb in sorted(glob.glob(os.path.join(root, "dist", "*.deb"))):
+            fields = subprocess.run(["dpkg-deb", "-f", deb, "Installed-Size"], capture_output=True, text=True).stdout.strip()
+            L.append(f"| package {os.path.basename(deb)} | Installed-Size {int(fields) / 1024:.1f} MiB | .deb {os.path.getsize(deb) / 1e6:.1f} MB |"
+                     if fields.isdigit() else f"| package {os.path.basename(deb)} | ? | ? |")
+        return L
+
     # ---- report -----------------------------------------------------------------------------
     def header(self):
         cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
@@ -575,6 +601,7 @@ class Bench:
         for row, c in self.rows:
             if isinstance(c, str):
                 L.append(f"| {row}. {c} | | | not run |")
+        L += self.installed_sizes()
         L += ["", "### Start-up breakdown", "",
               "| process | median ms | instructions | relocations (ld.so) | shared objects initialised | libcurl | libsecret |",
               "|---|---:|---:|---:|---:|---|---|"]
