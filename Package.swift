@@ -1,8 +1,11 @@
 // swift-tools-version:6.0
 //
 // sg: credential providers for ops tooling. Layering (see README "Layout"):
-//   C shims  <  SGCore  <  SGTransport  <  SGSafeguard / SGIdentity  <  SGResolver  <  executables
-//   SGKeyring and SGSSH sit beside SGTransport; only SGTransport touches libcurl.
+//   C shims  <  SGCore  <  SGTransport  <  SGSafeguard / SGIdentity  <  SGResolver  <  SGTools  <  executables
+//   SGKeyring and SGSSH sit beside SGTransport; only SGTransport touches libcurl. SGResolver turns
+//   references into secrets; SGTools holds what the tools do with them (sg-exec's supervisor, the git
+//   helper, askpass, the ssh-key tool, sg-watch, sg-doctor). Neither links ArgumentParser:
+//   git-credential-sg and sg-askpass link SGTools and must stay free of it.
 // libcurl and libsecret are loaded with dlopen on first use (CCurlShim, CSecretShim), so the
 // paths that need neither (an unmapped git host, a refused askpass prompt) do not pay for them.
 // Any change to this file, to linker flags or to the C shims must pass scripts/check-symbols.
@@ -76,15 +79,18 @@ let package = Package(
         .target(name: "SGKeyring", dependencies: ["SGCore", "CSecretShim", "COpenSSL"], swiftSettings: strict),
         .target(name: "SGSSH", dependencies: ["SGCore", "COpenSSL"], swiftSettings: strict),
         .target(name: "SGResolver", dependencies: [
-            "SGCore", "SGTransport", "SGSafeguard", "SGIdentity", "SGKeyring", "SGSSH", "CSGSys",
+            "SGCore", "SGTransport", "SGSafeguard", "SGIdentity", "SGKeyring",
+        ], swiftSettings: strict),
+        .target(name: "SGTools", dependencies: [
+            "SGCore", "SGResolver", "SGTransport", "SGSafeguard", "SGKeyring", "SGSSH", "CSGSys",
         ], swiftSettings: strict),
 
         // ---- the tools' entry points (docs/decisions.md "Installation and footprint") ----------
         // SGHelpers: the tools other programs run on every use; never swift-argument-parser.
         // SGCommand: the tools people type, on swift-argument-parser.
-        .target(name: "SGHelpers", dependencies: ["SGCore", "SGResolver", "SGSSH"], swiftSettings: strict),
+        .target(name: "SGHelpers", dependencies: ["SGCore", "SGResolver", "SGTools", "SGSSH"], swiftSettings: strict),
         .target(name: "SGCommand", dependencies: [
-            "SGCore", "SGResolver", "SGSSH", "SGKeyring",
+            "SGCore", "SGResolver", "SGTools", "SGSSH", "SGKeyring",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 
@@ -123,6 +129,7 @@ let package = Package(
         .testTarget(name: "SGKeyringTests", dependencies: ["SGKeyring", "SGTestSupport"]),
         .testTarget(name: "SGSSHTests", dependencies: ["SGSSH", "SGTestSupport"]),
         .testTarget(name: "SGResolverTests", dependencies: ["SGResolver", "SGTestSupport"]),
+        .testTarget(name: "SGToolsTests", dependencies: ["SGTools", "SGResolver", "SGTestSupport"]),
         .testTarget(name: "SGSimTests", dependencies: ["SGTestSupport"]),
         .testTarget(name: "SGCommandTests", dependencies: ["SGCommand"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SGTestSupport"]),

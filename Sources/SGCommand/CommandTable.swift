@@ -1,5 +1,5 @@
 import SGCore
-import SGResolver
+import SGTools
 
 extension ToolTable {
     /// The tools people type, built on swift-argument-parser; one binary, `sg-commands`, holds

@@ -1,6 +1,6 @@
 import ArgumentParser
 import SGCore
-import SGResolver
+import SGTools
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,6 +1,7 @@
 import ArgumentParser
 import SGCore
 import SGResolver
+import SGTools
 import SGSSH
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,7 @@
 import ArgumentParser
 import SGCore
 import SGResolver
+import SGTools
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -5,6 +5,7 @@
 // is loaded only when a password is actually fetched).
 import SGCore
 import SGResolver
+import SGTools
 
 /// The entry point (ToolTable.helpers).
 enum GitCredentialSG {

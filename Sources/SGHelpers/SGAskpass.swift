@@ -2,7 +2,7 @@
 // prompt), so plain argv like git's helpers and no ArgumentParser. Prints the answer and a
 // newline on stdout and nothing else; a refusal is one line on stderr and exit 1.
 import SGCore
-import SGResolver
+import SGTools
 import SGSSH
 #if canImport(Glibc)
 import Glibc

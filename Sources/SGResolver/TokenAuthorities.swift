@@ -88,15 +88,11 @@ public final class SafeguardAuthority: TokenLoginAuthority, @unchecked Sendable 
 }
 
 /// CyberArk Identity logins as a token authority, with Ark's item naming so ark-sdk-python and
-/// sg share one login.
-public final class IdentityAuthority: TokenLoginAuthority, @unchecked Sendable {
+/// sg share one login. A value: unlike `SafeguardAuthority` it keeps nothing between calls (the
+/// method is given to each login), so `TokenAuthorities.make` builds it memberwise.
+public struct IdentityAuthority: TokenLoginAuthority, Sendable {
     public let profile: IdentityProfile
     let prompter: any Prompter
-
-    public init(profile: IdentityProfile, prompter: any Prompter) {
-        self.profile = profile
-        self.prompter = prompter
-    }
 
     /// A profile with a service user and no user logs in as the service user.
     var usesServiceUser: Bool { profile.username == nil && profile.serviceUser != nil }

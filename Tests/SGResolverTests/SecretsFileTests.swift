@@ -136,28 +136,4 @@ final class SecretsFileTests: XCTestCase {
             XCTAssertEqual((e as? SGError)?.exitCode, .usage)
         }
     }
-
-    func testEnvFileIsSortedAndQuotesLikeGo() throws {
-        let c = ExecPlan.envFileContents([("B", SecretBytes(string: "has space")), ("A", SecretBytes(string: "plain")),
-                                          ("C", SecretBytes(string: "q\"\\\n"))])
-        XCTAssertEqual(c.unsafeString(), "A=plain\nB=\"has space\"\nC=\"q\\\"\\\\\\n\"\n")
-    }
-
-    func testForbiddenVariables() {
-        for n in ["PATH", "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT"] { XCTAssertTrue(ExecPlan.isForbidden(n), n) }
-        for n in ["PGPASSWORD", "MYPATH", "OLD_PRELOAD"] { XCTAssertFalse(ExecPlan.isForbidden(n), n) }
-    }
-
-    // The forwarding rule of sg-exec's supervisor (it lives beside the plan these tests cover).
-    func testTerminalSignalsAreNotForwardedButSentOnesAre() {
-        let kernel: Int32 = 0x80 /* SI_KERNEL */, user: Int32 = 0 /* SI_USER */, tkill: Int32 = -6
-        for sig in [SIGINT, SIGQUIT, SIGTSTP, SIGHUP, SIGWINCH] {
-            XCTAssertFalse(ChildProcess.shouldForward(signal: sig, code: kernel), "\(sig) from the terminal reached the child already")
-        }
-        for sig in [SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT, SIGCONT] {
-            XCTAssertTrue(ChildProcess.shouldForward(signal: sig, code: user), "\(sig) from kill(1)")
-            XCTAssertTrue(ChildProcess.shouldForward(signal: sig, code: tkill))
-        }
-        XCTAssertFalse(ChildProcess.shouldForward(signal: SIGCHLD, code: user))
-    }
 }

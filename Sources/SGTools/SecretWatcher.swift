@@ -1,4 +1,5 @@
 import SGCore
+import SGResolver
 import SGSafeguard
 import SGTransport
 import Synchronization

@@ -1,4 +1,5 @@
 import SGCore
+import SGResolver
 
 /// The behaviour of `git-credential-sg get|store|erase` (docs/config.md `git:`).
 ///

@@ -1,4 +1,5 @@
 import SGCore
+import SGResolver
 import SGSSH
 
 /// What `sg-askpass PROMPT` does: classify the prompt, decide from config, fetch the answer.

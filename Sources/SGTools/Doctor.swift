@@ -1,5 +1,6 @@
 import SGCore
 import SGKeyring
+import SGResolver
 import SGSSH
 import SGTransport
 #if canImport(Glibc)
@@ -31,8 +32,11 @@ public struct Doctor {
         }
 
         static func ok(_ subject: String, _ detail: String) -> Check { Check(subject: subject, outcome: .ok, detail: detail) }
-        static func problem(_ subject: String, _ error: SGError) -> Check {
-            Check(subject: subject, outcome: .problem(error.exitCode), detail: error.message)
+        /// A check that failed with `error`; an error that is not sg's own is named by its type
+        /// only, as every tool reports one (its text could hold anything).
+        static func problem(_ subject: String, _ error: any Error) -> Check {
+            let e = error as? SGError ?? .internalError(String(describing: type(of: error)))
+            return Check(subject: subject, outcome: .problem(e.exitCode), detail: e.message)
         }
         static func problem(_ subject: String, _ detail: String, _ code: ExitCode = .config) -> Check {
             Check(subject: subject, outcome: .problem(code), detail: detail)
@@ -52,14 +56,12 @@ public struct Doctor {
         let config: Config
         do {
             config = try ConfigLoader.load(environment: environment)
-        } catch let e as SGError {
-            return [.problem("config", e)]
         } catch {
-            return [.problem("config", .internalError(String(describing: type(of: error))))]
+            return [.problem("config", error)]
         }
         var checks: [Check] = []
         if config.files.isEmpty {
-            checks.append(.problem("config", "no config file: \(config.readSummary); write one (docs/config.md)"))
+            checks.append(.problem("config", "no config file: \(config.readSummary); write one (man sg-config; /usr/share/doc/sg/examples/config.yaml)"))
             return checks
         }
         checks.append(.ok("config", config.readSummary))
@@ -151,10 +153,8 @@ public struct Doctor {
                 let response = try client.send(HTTPRequest(.get, "/service/appliance/v4/SystemTime"))
                 let cert = client.hasClientCertificate ? "; client certificate accepted" : ""
                 checks.append(.ok(subject, "DNS, TCP and TLS (server certificate verified for \(a.host)\(cert)); HTTP \(response.status)"))
-            } catch let e as SGError {
-                checks.append(.problem(subject, e))
             } catch {
-                checks.append(.problem(subject, .internalError(String(describing: type(of: error)))))
+                checks.append(.problem(subject, error))
             }
         }
         return checks
@@ -233,10 +233,8 @@ public struct Doctor {
         let resolver: Resolver
         do {
             resolver = try ToolContext.resolver(config: bounded)
-        } catch let e as SGError {
-            return [.problem("secrets", e)]
         } catch {
-            return [.problem("secrets", .internalError(String(describing: type(of: error))))]
+            return [.problem("secrets", error)]
         }
         // One secret per profile first: an appliance that is down or an A2A service that is off
         // fails every secret of the profile alike, so it is said once, not once per secret after
@@ -295,10 +293,8 @@ public struct Doctor {
                 return .problem("keyring", "\(backend.location) is LOCKED (\(choice.reason)): unlock it in the desktop session, or use SG_KEYRING=file", .unavailable)
             }
             return .ok("keyring", "\(choice.kind.rawValue): \(backend.location) (\(choice.reason))")
-        } catch let e as SGError {
-            return .problem("keyring", e)
         } catch {
-            return .problem("keyring", .internalError(String(describing: type(of: error))))
+            return .problem("keyring", error)
         }
     }
 

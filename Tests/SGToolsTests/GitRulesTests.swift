@@ -1,5 +1,6 @@
 import SGCore
-@testable import SGResolver
+import SGResolver
+@testable import SGTools
 import SGKeyring
 import Foundation
 import XCTest

@@ -1,4 +1,5 @@
 import SGCore
+import SGResolver
 import SGSSH
 #if canImport(Glibc)
 import Glibc

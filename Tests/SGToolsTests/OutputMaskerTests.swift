@@ -1,5 +1,5 @@
 import SGCore
-@testable import SGResolver
+@testable import SGTools
 import XCTest
 
 final class OutputMaskerTests: XCTestCase {

@@ -1,4 +1,5 @@
 import SGCore
+import SGResolver
 #if canImport(Glibc)
 import Glibc
 #endif
