@@ -112,4 +112,18 @@ final class InstalledToolTests: XCTestCase {
         XCTAssertEqual(noProfile.status, 78, noProfile.stderrText)
         XCTAssertTrue(noProfile.stderrText.contains("no profiles defined (see man sg-config)"), noProfile.stderrText)
     }
+
+    /// The reason for two binaries (docs/decisions.md "Installation and footprint"): the hot-path
+    /// tools' binary must not carry swift-argument-parser, whose conformance records cost every run
+    /// of one binary holding all tools 2–13 % more instructions. Its module name is in every symbol
+    /// and metadata record it brings, even stripped.
+    func testHotPathBinaryCarriesNoArgumentParser() throws {
+        let marker = Data("ArgumentParser".utf8)
+        for (binary, expected) in [("sg-helpers", false), ("git-credential-sg", false), ("sg-askpass", false),
+                                   ("sg-commands", true)] {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: TestPaths.binary(binary)))
+            XCTAssertEqual(bytes.range(of: marker) != nil, expected,
+                           expected ? "\(binary) should be the ArgumentParser binary" : "\(binary) links ArgumentParser")
+        }
+    }
 }
