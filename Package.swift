@@ -2,10 +2,11 @@
 //
 // sg: credential providers for ops tooling. Layering (see README "Layout"):
 //   C shims  <  SGCore  <  SGTransport  <  SGSafeguard / SGIdentity  <  SGResolver  <  SGTools  <  executables
-//   SGKeyring and SGSSH sit beside SGTransport; only SGTransport touches libcurl. SGResolver turns
-//   references into secrets; SGTools holds what the tools do with them (sg-exec's supervisor, the git
-//   helper, askpass, the ssh-key tool, sg-watch, sg-doctor). Neither links ArgumentParser:
-//   git-credential-sg and sg-askpass link SGTools and must stay free of it.
+//   SGKeyring and SGSSH sit beside SGTransport; only SGTransport touches libcurl, only SGCrypto
+//   libcrypto (COpenSSL), and SGTransport, SGSafeguard, SGKeyring and SGSSH use SGCrypto's owners.
+//   SGResolver turns references into secrets; SGTools holds what the tools do with them (sg-exec's
+//   supervisor, the git helper, askpass, the ssh-key tool, sg-watch, sg-doctor). Neither links
+//   ArgumentParser: git-credential-sg and sg-askpass link SGTools and must stay free of it.
 // libcurl and libsecret are loaded with dlopen on first use (CCurlShim, CSecretShim), so the
 // paths that need neither (an unmapped git host, a refused askpass prompt) do not pay for them.
 // Any change to this file, to linker flags or to the C shims must pass scripts/check-symbols.
@@ -44,6 +45,8 @@ let package = Package(
         .executable(name: "sg-token", targets: ["sg-token"]),
         .executable(name: "sg-watch", targets: ["sg-watch"]),
         .executable(name: "sg-doctor", targets: ["sg-doctor"]),
+        .executable(name: "sg-aws-credential", targets: ["sg-aws-credential"]),
+        .executable(name: "sg-ansible-vault-client", targets: ["sg-ansible-vault-client"]),
         .executable(name: "sg-helpers", targets: ["sg-helpers"]),
         .executable(name: "sg-commands", targets: ["sg-commands"]),
         .executable(name: "sg-sim", targets: ["sg-sim"]),
@@ -58,11 +61,11 @@ let package = Package(
     ],
     targets: [
         // ---- C: system libraries and shims ------------------------------------------------
-        .target(name: "COpenSSL", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
+        .target(name: "COpenSSL", dependencies: ["CSGSys"], linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1",
                        providers: [.apt(["libyaml-dev"])]),
-        .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("dl")]),
-        .target(name: "CSecretShim",
+        .target(name: "CCurlShim", dependencies: ["CSGSys"], linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "CSecretShim", dependencies: ["CSGSys"],
                 cSettings: [.unsafeFlags(pkgConfigIncludePaths(["libsecret-1", "glib-2.0"]))],
                 linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "CSGSys"),
@@ -73,11 +76,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "SystemPackage", package: "swift-system"),
         ], swiftSettings: strict),
-        .target(name: "SGTransport", dependencies: ["SGCore", "CCurlShim", "COpenSSL"], swiftSettings: strict),
-        .target(name: "SGSafeguard", dependencies: ["SGCore", "SGTransport", "COpenSSL"], swiftSettings: strict),
+        // The one module that imports COpenSSL: owners of libcrypto's objects (docs/platform.md).
+        .target(name: "SGCrypto", dependencies: ["SGCore", "COpenSSL"], swiftSettings: strict),
+        .target(name: "SGTransport", dependencies: ["SGCore", "CCurlShim", "SGCrypto"], swiftSettings: strict),
+        .target(name: "SGSafeguard", dependencies: ["SGCore", "SGTransport", "SGCrypto"], swiftSettings: strict),
         .target(name: "SGIdentity", dependencies: ["SGCore", "SGTransport"], swiftSettings: strict),
-        .target(name: "SGKeyring", dependencies: ["SGCore", "CSecretShim", "COpenSSL"], swiftSettings: strict),
-        .target(name: "SGSSH", dependencies: ["SGCore", "COpenSSL"], swiftSettings: strict),
+        .target(name: "SGKeyring", dependencies: ["SGCore", "CSecretShim", "SGCrypto"], swiftSettings: strict),
+        .target(name: "SGSSH", dependencies: ["SGCore", "SGCrypto"], swiftSettings: strict),
         .target(name: "SGResolver", dependencies: [
             "SGCore", "SGTransport", "SGSafeguard", "SGIdentity", "SGKeyring",
         ], swiftSettings: strict),
@@ -85,10 +90,13 @@ let package = Package(
             "SGCore", "SGResolver", "SGTransport", "SGSafeguard", "SGKeyring", "SGSSH", "CSGSys",
         ], swiftSettings: strict),
 
+        .target(name: "SGPlugins", dependencies: ["SGCore", "SGResolver", "SGKeyring"], swiftSettings: strict),
+
         // ---- the tools' entry points (docs/decisions.md "Installation and footprint") ----------
         // SGHelpers: the tools other programs run on every use; never swift-argument-parser.
         // SGCommand: the tools people type, on swift-argument-parser.
-        .target(name: "SGHelpers", dependencies: ["SGCore", "SGResolver", "SGTools", "SGSSH"], swiftSettings: strict),
+        .target(name: "SGHelpers", dependencies: ["SGCore", "SGResolver", "SGTools", "SGSSH", "SGPlugins"],
+                swiftSettings: strict),
         .target(name: "SGCommand", dependencies: [
             "SGCore", "SGResolver", "SGTools", "SGSSH", "SGKeyring",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -98,6 +106,8 @@ let package = Package(
         // tests run; the Debian package ships sg-helpers and sg-commands with the tool names as links.
         .executableTarget(name: "git-credential-sg", dependencies: ["SGCore", "SGHelpers"], swiftSettings: strict),
         .executableTarget(name: "sg-askpass", dependencies: ["SGCore", "SGHelpers"], swiftSettings: strict),
+        .executableTarget(name: "sg-aws-credential", dependencies: ["SGPlugins"], swiftSettings: strict),
+        .executableTarget(name: "sg-ansible-vault-client", dependencies: ["SGPlugins"], swiftSettings: strict),
         .executableTarget(name: "sg-helpers", dependencies: ["SGCore", "SGHelpers"], swiftSettings: strict),
         .executableTarget(name: "sg-ssh-key", dependencies: ["SGCore", "SGCommand"], swiftSettings: strict),
         .executableTarget(name: "sg-exec", dependencies: ["SGCore", "SGCommand"], swiftSettings: strict),
@@ -117,12 +127,13 @@ let package = Package(
         // Fuzz entry points (scripts/fuzz builds it with ASan + coverage and links libFuzzer; the plain
         // build replays files through the same entry points, which FuzzRegressionTests use).
         .executableTarget(name: "sg-fuzz", dependencies: [
-            "SGCore", "SGTransport", "SGSafeguard", "SGKeyring", "SGSSH", "SGResolver", "SGIdentity",
+            "SGCore", "SGTransport", "SGSafeguard", "SGKeyring", "SGSSH", "SGResolver", "SGIdentity", "SGPlugins",
         ], swiftSettings: strict),
 
         // ---- tests ----------------------------------------------------------------------------
         .target(name: "SGTestSupport", dependencies: ["SGCore"], path: "Tests/SGTestSupport"),
         .testTarget(name: "SGCoreTests", dependencies: ["SGCore", "SGTestSupport"]),
+        .testTarget(name: "SGCryptoTests", dependencies: ["SGCrypto", "SGTestSupport"]),
         .testTarget(name: "SGTransportTests", dependencies: ["SGTransport", "SGTestSupport"]),
         .testTarget(name: "SGSafeguardTests", dependencies: ["SGSafeguard", "SGTestSupport"]),
         .testTarget(name: "SGIdentityTests", dependencies: ["SGIdentity", "SGTestSupport"]),
@@ -132,6 +143,7 @@ let package = Package(
         .testTarget(name: "SGToolsTests", dependencies: ["SGTools", "SGResolver", "SGTestSupport"]),
         .testTarget(name: "SGSimTests", dependencies: ["SGTestSupport"]),
         .testTarget(name: "SGCommandTests", dependencies: ["SGCommand"]),
+        .testTarget(name: "SGPluginsTests", dependencies: ["SGPlugins", "SGTestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SGTestSupport"]),
     ]
 )

@@ -1,5 +1,5 @@
 #include "curlshim.h"
-#include <dlfcn.h>
+#include "sglibrary.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,9 +8,9 @@
 /*
  * Every libcurl function the shim calls: (field, symbol). The table is one static struct of
  * pointers typed by curl.h's own prototypes (__typeof__ only names the declaration; it
- * references no symbol), filled by dlsym, in the form of Chromium's libsecret loader: nothing
- * is linked against libcurl and nothing in the executable is named like it. To call another
- * libcurl function, add one line here and call it as fn.field.
+ * references no symbol), filled by sg_library_load (CSGSys) in the form of Chromium's libsecret
+ * loader: nothing is linked against libcurl and nothing in the executable is named like it. To
+ * call another libcurl function, add one line here and call it as fn.field.
  */
 #define SG_CURL_FUNCTIONS(X) \
     X(global_init, curl_global_init) \
@@ -34,29 +34,24 @@ static struct {
 #undef SG_FIELD
 } fn;
 
+#define SG_NAME(field, symbol) #symbol,
+static const char *const symbols[] = { SG_CURL_FUNCTIONS(SG_NAME) };
+#undef SG_NAME
+
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
-static char load_error[256];
+static char load_error[320];
 static int load_ok = 0;
 
 static void do_load(void) {
-    /* RTLD_LAZY: each library's function calls are bound as the dynamic linker binds them for a
-     * linked program (now for objects flagged BIND_NOW, such as libcurl itself; on first call for
-     * the others). RTLD_NOW bound every call in libcurl's ~30 dependencies up front, most never
-     * made: ≈ 8 M instructions per fetch (docs/bench.md). No special binding flags: the
+    /* RTLD_LAZY (sg_library_load): each library's function calls are bound as the dynamic linker
+     * binds them for a linked program (now for objects flagged BIND_NOW, such as libcurl itself; on
+     * first call for the others). RTLD_NOW bound every call in libcurl's ~30 dependencies up front,
+     * most never made: ≈ 8 M instructions per fetch (docs/bench.md). No special binding flags: the
      * executables export no library's names (scripts/check-symbols), so nothing in them can
      * interpose on libcurl's libraries. */
-    void *lib = dlopen("libcurl.so.4", RTLD_LAZY | RTLD_LOCAL);
-    if (!lib) lib = dlopen("libcurl.so", RTLD_LAZY | RTLD_LOCAL);
-    if (!lib) {
-        const char *e = dlerror();
-        snprintf(load_error, sizeof load_error, "cannot load libcurl.so.4 (%s); install libcurl4", e ? e : "?");
-        return;
-    }
-#define SG_RESOLVE(field, symbol) \
-    *(void **)(&fn.field) = dlsym(lib, #symbol); \
-    if (!fn.field) { snprintf(load_error, sizeof load_error, "libcurl lacks %s", #symbol); return; }
-    SG_CURL_FUNCTIONS(SG_RESOLVE)
-#undef SG_RESOLVE
+    static const char *const names[] = { "libcurl.so.4", "libcurl.so", NULL };
+    static const sg_library library = { names, "libcurl.so.4", "libcurl4", symbols, SG_COUNT(symbols) };
+    if (!sg_library_load(&library, &fn, sizeof fn, load_error, sizeof load_error)) return;
     if (fn.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         snprintf(load_error, sizeof load_error, "curl_global_init failed");
         return;
@@ -66,9 +61,7 @@ static void do_load(void) {
 
 int sgcurl_load(char *err, size_t errlen) {
     pthread_once(&load_once, do_load);
-    if (load_ok) return 0;
-    if (err && errlen) { strncpy(err, load_error, errlen - 1); err[errlen - 1] = 0; }
-    return -1;
+    return sg_library_answer(load_ok, load_error, err, errlen);
 }
 
 CURL *sgcurl_easy_init(void) { return fn.easy_init(); }

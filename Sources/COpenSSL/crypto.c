@@ -2,16 +2,17 @@
  * cannot be loaded ends the process with one line and EX_UNAVAILABLE, the code DESIGN.md gives a
  * missing system component.
  *
- * SG_CRYPTO_FUNCTIONS lists every OpenSSL function the Swift modules call. dlsym fills a private
- * table of pointers (`fn`, static; the form of Chromium's libsecret loader) and the compiler
- * checks each entry against OpenSSL's own prototype. The Swift modules call OpenSSL's names, so
- * each has a forwarder here that calls through the table; the forwarders are hidden (visibility
- * "hidden"): linked into the executable, never in its dynamic symbol table, so nothing outside
- * can bind to them and they cannot interpose on the real libcrypto that libcurl's libssl loads
- * (scripts/check-symbols checks it). A function missing here fails the link, not the run. */
+ * SG_CRYPTO_FUNCTIONS lists every OpenSSL function SGCrypto calls (the one Swift module that
+ * imports COpenSSL). sg_library_load (CSGSys) fills a private table of pointers (`fn`, static;
+ * the form of Chromium's libsecret loader) and the compiler checks each entry against OpenSSL's
+ * own prototype. SGCrypto calls OpenSSL's names, so each has a forwarder here that calls through the table; the
+ * forwarders are hidden (visibility "hidden"): linked into the executable, never in its dynamic
+ * symbol table, so nothing outside can bind to them and they cannot interpose on the real
+ * libcrypto that libcurl's libssl loads (scripts/check-symbols checks it). A function missing
+ * here fails the link, not the run. */
 #define _GNU_SOURCE
 #include "COpenSSL.h"
-#include <dlfcn.h>
+#include "sglibrary.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,13 +25,11 @@
     R(BIO *, BIO_new_mem_buf, (const void *buf, int len), (buf, len)) \
     R(const BIO_METHOD *, BIO_s_mem, (void), ()) \
     V(void, BN_CTX_free, (BN_CTX *c), (c)) \
-    R(BN_CTX *, BN_CTX_new, (void), ()) \
     R(BN_CTX *, BN_CTX_secure_new, (void), ()) \
     R(BIGNUM *, BN_bin2bn, (const unsigned char *s, int len, BIGNUM *ret), (s, len, ret)) \
     R(int, BN_bn2bin, (const BIGNUM *a, unsigned char *to), (a, to)) \
     V(void, BN_clear_free, (BIGNUM *a), (a)) \
     R(int, BN_cmp, (const BIGNUM *a, const BIGNUM *b), (a, b)) \
-    V(void, BN_free, (BIGNUM *a), (a)) \
     R(int, BN_mul, (BIGNUM *r, const BIGNUM *a, const BIGNUM *b, BN_CTX *ctx), (r, a, b, ctx)) \
     R(BIGNUM *, BN_new, (void), ()) \
     R(int, BN_num_bits, (const BIGNUM *a), (a)) \
@@ -38,7 +37,6 @@
     R(EC_GROUP *, EC_GROUP_new_by_curve_name, (int nid), (nid)) \
     V(void, EC_POINT_clear_free, (EC_POINT *point), (point)) \
     R(int, EC_POINT_cmp, (const EC_GROUP *group, const EC_POINT *a, const EC_POINT *b, BN_CTX *ctx), (group, a, b, ctx)) \
-    V(void, EC_POINT_free, (EC_POINT *point), (point)) \
     R(int, EC_POINT_mul, (const EC_GROUP *group, EC_POINT *r, const BIGNUM *n, const EC_POINT *q, const BIGNUM *m, BN_CTX *ctx), (group, r, n, q, m, ctx)) \
     R(EC_POINT *, EC_POINT_new, (const EC_GROUP *group), (group)) \
     R(int, EC_POINT_oct2point, (const EC_GROUP *group, EC_POINT *p, const unsigned char *buf, size_t len, BN_CTX *ctx), (group, p, buf, len, ctx)) \
@@ -68,9 +66,8 @@
     R(const EVP_CIPHER *, EVP_aes_256_gcm, (void), ()) \
     R(const EVP_MD *, EVP_sha256, (void), ()) \
     R(unsigned char *, HMAC, (const EVP_MD *evp_md, const void *key, int key_len, const unsigned char *data, size_t data_len, unsigned char *md, unsigned int *md_len), (evp_md, key, key_len, data, data_len, md, md_len)) \
-    R(int, OPENSSL_sk_num, (const OPENSSL_STACK *a0), (a0)) \
-    V(void, OPENSSL_sk_pop_free, (OPENSSL_STACK *st, void (*func)(void *)), (st, func)) \
-    R(void *, OPENSSL_sk_value, (const OPENSSL_STACK *a0, int a1), (a0, a1)) \
+    V(void, OPENSSL_sk_free, (OPENSSL_STACK *st), (st)) \
+    R(void *, OPENSSL_sk_shift, (OPENSSL_STACK *st), (st)) \
     R(OSSL_PROVIDER *, OSSL_PROVIDER_load, (OSSL_LIB_CTX *a0, const char *name), (a0, name)) \
     R(EVP_PKEY *, PEM_read_bio_PrivateKey, (BIO *out, EVP_PKEY **x, pem_password_cb *cb, void *u), (out, x, cb, u)) \
     R(X509 *, PEM_read_bio_X509, (BIO *out, X509 **x, pem_password_cb *cb, void *u), (out, x, cb, u)) \
@@ -79,7 +76,6 @@
     V(void, PKCS12_free, (PKCS12 *a), (a)) \
     R(int, PKCS12_parse, (PKCS12 *p12, const char *pass, EVP_PKEY **pkey, X509 **cert, struct stack_st_X509 **ca), (p12, pass, pkey, cert, ca)) \
     R(int, RAND_bytes, (unsigned char *buf, int num), (buf, num)) \
-    R(unsigned char *, SHA256, (const unsigned char *d, size_t n, unsigned char *md), (d, n, md)) \
     R(char *, X509_NAME_oneline, (const X509_NAME *a, char *buf, int size), (a, buf, size)) \
     V(void, X509_free, (X509 *a), (a)) \
     R(X509_NAME *, X509_get_subject_name, (const X509 *a), (a)) \
@@ -91,30 +87,25 @@ static struct {
 #undef SG_FIELD
 } fn;
 
+#define SG_NAME(ret, name, params, args) #name,
+static const char *const symbols[] = { SG_CRYPTO_FUNCTIONS(SG_NAME, SG_NAME) };
+#undef SG_NAME
+
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static char load_error[256];
+static char load_error[320];
 static int loaded;
 
 static void load(void) {
-    void *handle = dlopen("libcrypto.so.3", RTLD_LAZY | RTLD_LOCAL);
-    if (!handle) {
-        const char *e = dlerror();
-        snprintf(load_error, sizeof load_error, "%s", e ? e : "not found");
-        return;
-    }
-#define SG_RESOLVE(ret, name, params, args) \
-    fn.name = (ret (*) params)dlsym(handle, #name); \
-    if (!fn.name) { snprintf(load_error, sizeof load_error, "libcrypto.so.3 has no %s", #name); return; }
-    SG_CRYPTO_FUNCTIONS(SG_RESOLVE, SG_RESOLVE)
-#undef SG_RESOLVE
-    loaded = 1;
+    static const char *const names[] = { "libcrypto.so.3", NULL };
+    static const sg_library library = { names, "OpenSSL", "libssl3", symbols, SG_COUNT(symbols) };
+    loaded = sg_library_load(&library, &fn, sizeof fn, load_error, sizeof load_error) != NULL;
 }
 
 static void require(void) {
     pthread_once(&once, load);
     if (loaded) return;
     char line[400];
-    int n = snprintf(line, sizeof line, "sg: cannot load OpenSSL (%s); install libssl3\n", load_error);
+    int n = snprintf(line, sizeof line, "sg: %s\n", load_error);
     if (n > 0) (void)!write(2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
     _exit(69);
 }

@@ -42,52 +42,93 @@ int sg_peer_credentials(int fd, uid_t *uid, pid_t *pid) {
     return 0;
 }
 
-int sg_set_pdeathsig(int sig) { return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0); }
-
 int sg_isatty(int fd) { return isatty(fd); }
 int sg_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
-/* ---- sg-exec ------------------------------------------------------------------------------ */
+/* ---- the one spawner ----------------------------------------------------------------------- */
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <pthread.h>
 #include <string.h>
 
-pid_t sg_spawn(const char *path, char *const argv[], char *const envp[], const sigset_t *mask,
-               int deathsig, int out_fd, int err_fd) {
-    int ep[2];
-    if (pipe2(ep, O_CLOEXEC) != 0) return -1;
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid < 0) {
+/* The child between fork and execve: async-signal-safe calls only (the parent has threads).
+   A failure is reported to the parent as an errno over `report`, then the child exits. */
+__attribute__((noreturn)) static void spawn_child(const char *path, char *const argv[], char *const envp[],
+                        const struct sg_spawn_options *o, const sigset_t *caller_mask,
+                        pid_t parent, int null_fd, int report) {
+    int e = 0;
+    /* A handler of sg's must not run in the child: exec would reset it, but a signal may come first.
+       Ignored signals stay ignored, as exec keeps them (`nohup sg-exec …`). */
+    for (int sig = 1; sig < NSIG; sig++) {
+        struct sigaction sa;
+        if (sigaction(sig, NULL, &sa) != 0 || sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN) continue;
+        sa.sa_handler = SIG_DFL;
+        sa.sa_flags = 0;
+        sigaction(sig, &sa, NULL);
+    }
+    if (o->parent_death_signal > 0) {
+        if (prctl(PR_SET_PDEATHSIG, o->parent_death_signal, 0, 0, 0) != 0) { e = errno; goto fail; }
+        /* The parent may have died before the prctl: then nobody sends the signal. */
+        if (getppid() != parent) _exit(128 + o->parent_death_signal);
+    }
+    if (o->new_process_group && setpgid(0, 0) != 0) { e = errno; goto fail; }
+    if (o->restore_core_limit && saved_core_valid && setrlimit(RLIMIT_CORE, &saved_core) != 0) { e = errno; goto fail; }
+    /* A source that is itself a standard stream an earlier dup2 replaces is moved out of the way first. */
+    int source[3];
+    for (int fd = 0; fd < 3; fd++) {
+        source[fd] = o->streams[fd] == SG_STREAM_NULL ? null_fd : o->streams[fd];
+        if (source[fd] >= 0 && source[fd] < fd) {
+            source[fd] = fcntl(source[fd], F_DUPFD_CLOEXEC, 3);
+            if (source[fd] < 0) { e = errno; goto fail; }
+        }
+    }
+    for (int fd = 0; fd < 3; fd++) {
+        if (source[fd] < 0) continue;
+        /* dup2 onto itself keeps close-on-exec: clear it instead. */
+        int rc = source[fd] == fd ? fcntl(fd, F_SETFD, 0) : dup2(source[fd], fd);
+        if (rc < 0) { e = errno; goto fail; }
+    }
+    sigprocmask(SIG_SETMASK, o->signal_mask ? o->signal_mask : caller_mask, NULL);
+    execve(path, argv, envp);
+    e = errno;
+fail:
+    while (write(report, &e, sizeof e) < 0 && errno == EINTR) {}
+    _exit(127);
+}
+
+pid_t sg_spawn(const char *path, char *const argv[], char *const envp[], const struct sg_spawn_options *o) {
+    int null_fd = -1, report[2];
+    int wants_null = o->streams[0] == SG_STREAM_NULL || o->streams[1] == SG_STREAM_NULL || o->streams[2] == SG_STREAM_NULL;
+    if (wants_null && (null_fd = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0) return -1;
+    if (pipe2(report, O_CLOEXEC) != 0) {
         int e = errno;
-        close(ep[0]); close(ep[1]);
+        if (null_fd >= 0) close(null_fd);
         errno = e;
         return -1;
     }
-    if (pid == 0) {
-        close(ep[0]);
-        if (deathsig > 0) {
-            prctl(PR_SET_PDEATHSIG, deathsig, 0, 0, 0);
-            if (getppid() != parent) _exit(128 + deathsig);
-        }
-        if (saved_core_valid) setrlimit(RLIMIT_CORE, &saved_core);
-        if (out_fd >= 0) { if (out_fd == 1) fcntl(1, F_SETFD, 0); else dup2(out_fd, 1); }
-        if (err_fd >= 0) { if (err_fd == 2) fcntl(2, F_SETFD, 0); else dup2(err_fd, 2); }
-        sigprocmask(SIG_SETMASK, mask, NULL);
-        execve(path, argv, envp);
-        int e = errno;
-        ssize_t w;
-        do { w = write(ep[1], &e, sizeof e); } while (w < 0 && errno == EINTR);
-        _exit(127);
+    /* All signals blocked across the fork, so none reaches the child before its handlers are reset. */
+    sigset_t all, caller_mask;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &caller_mask);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) spawn_child(path, argv, envp, o, &caller_mask, parent, null_fd, report[1]);
+    int e = errno;
+    pthread_sigmask(SIG_SETMASK, &caller_mask, NULL);
+    close(report[1]);
+    if (null_fd >= 0) close(null_fd);
+    if (pid < 0) {
+        close(report[0]);
+        errno = e;
+        return -1;
     }
-    close(ep[1]);
-    int e = 0;
+    /* The pipe closes at a successful execve; an errno on it means the child never ran the program. */
     ssize_t n;
-    do { n = read(ep[0], &e, sizeof e); } while (n < 0 && errno == EINTR);
-    close(ep[0]);
+    do { n = read(report[0], &e, sizeof e); } while (n < 0 && errno == EINTR);
+    close(report[0]);
     if (n == (ssize_t)sizeof e) {
-        int st;
-        while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+        int status;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
         errno = e;
         return -1;
     }

@@ -4,7 +4,7 @@
 #endif
 #include <libsecret/secret.h>
 #include <gio/gio.h>
-#include <dlfcn.h>
+#include "sglibrary.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -35,9 +35,9 @@ static const SecretSchema match_schema = {
 /*
  * Every libsecret/GLib function the shim calls: (field, symbol). The table is one static struct
  * of pointers typed by the library's own prototypes (__typeof__ only names the declaration; it
- * references no symbol), filled by dlsym, in the form of Chromium's libsecret loader. This file
- * never calls a library function by its own name, so nothing is linked against libsecret and
- * nothing in the executable is named like the library.
+ * references no symbol), filled by sg_library_load (CSGSys) in the form of Chromium's libsecret
+ * loader. This file never calls a library function by its own name, so nothing is linked against
+ * libsecret and nothing in the executable is named like the library.
  */
 #define SG_SECRET_FUNCTIONS(X) \
     X(free, g_free) \
@@ -82,31 +82,23 @@ static struct {
 
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t call_lock = PTHREAD_MUTEX_INITIALIZER;
-static char load_error[256];
+static char load_error[320];
 static int load_ok = 0;
 static SecretService *service;   /* the libsecret singleton, kept for the process */
 
+#define SG_NAME(field, symbol) #symbol,
+static const char *const symbols[] = { SG_SECRET_FUNCTIONS(SG_NAME) };
+#undef SG_NAME
+
 static void do_load(void) {
-    void *lib = dlopen("libsecret-1.so.0", RTLD_LAZY | RTLD_LOCAL);
-    if (!lib) {
-        const char *e = dlerror();
-        snprintf(load_error, sizeof load_error, "cannot load libsecret-1.so.0 (%s); install libsecret-1-0", e ? e : "?");
-        return;
-    }
-    /* dlsym on the libsecret handle also searches its dependencies (glib, gobject, gio). */
-#define SG_RESOLVE(field, symbol) \
-    *(void **)(&fn.field) = dlsym(lib, #symbol); \
-    if (!fn.field) { snprintf(load_error, sizeof load_error, "libsecret/glib lacks %s", #symbol); return; }
-    SG_SECRET_FUNCTIONS(SG_RESOLVE)
-#undef SG_RESOLVE
-    load_ok = 1;
+    static const char *const names[] = { "libsecret-1.so.0", NULL };
+    static const sg_library library = { names, "libsecret-1.so.0", "libsecret-1-0", symbols, SG_COUNT(symbols) };
+    load_ok = sg_library_load(&library, &fn, sizeof fn, load_error, sizeof load_error) != NULL;
 }
 
 int sgsecret_load(char *err, size_t errlen) {
     pthread_once(&load_once, do_load);
-    if (load_ok) return 0;
-    if (err && errlen) { strncpy(err, load_error, errlen - 1); err[errlen - 1] = 0; }
-    return -1;
+    return sg_library_answer(load_ok, load_error, err, errlen);
 }
 
 int sgsecret_is_loaded(void) { return load_ok; }
@@ -153,7 +145,8 @@ static void *watchdog_main(void *arg) {
     return NULL;
 }
 
-static int watchdog_start(watchdog *w, int ms) {
+/* Starts the watchdog; -1 with `err` set when its thread cannot be started. */
+static int watchdog_start(watchdog *w, int ms, sgsecret_error *err) {
     memset(w, 0, sizeof *w);
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
@@ -163,7 +156,12 @@ static int watchdog_start(watchdog *w, int ms) {
     pthread_mutex_init(&w->m, NULL);
     w->ms = ms > 0 ? ms : 1500;
     w->cancellable = fn.cancellable_new();
-    return pthread_create(&w->thread, NULL, watchdog_main, w);
+    if (pthread_create(&w->thread, NULL, watchdog_main, w) == 0) return 0;
+    pthread_cond_destroy(&w->c);
+    pthread_mutex_destroy(&w->m);
+    fn.object_unref(w->cancellable);
+    set_error(err, "sg", -1, "cannot start watchdog thread");
+    return -1;
 }
 
 /* Stops the watchdog; returns 1 if it had fired. */
@@ -194,7 +192,6 @@ static GHashTable *make_attributes(const char *const *attributes) {
     return t;
 }
 
-/* The libsecret service singleton with a session open; caller holds call_lock. */
 /* The one error path of a call run under the watchdog: a timeout when the watchdog fired, else
  * the call's own GError. */
 static void fail_call(GError *e, int fired, int timeout_ms, const char *what, sgsecret_error *err) {
@@ -202,10 +199,11 @@ static void fail_call(GError *e, int fired, int timeout_ms, const char *what, sg
     else take_gerror(err, e);
 }
 
+/* The libsecret service singleton with a session open; caller holds call_lock. */
 static SecretService *get_service(int timeout_ms, sgsecret_error *err) {
     if (service) return service;
     watchdog w;
-    if (watchdog_start(&w, timeout_ms) != 0) { set_error(err, "sg", -1, "cannot start watchdog thread"); return NULL; }
+    if (watchdog_start(&w, timeout_ms, err) != 0) return NULL;
     GError *e = NULL;
     SecretService *s = fn.service_get_sync(SECRET_SERVICE_OPEN_SESSION, w.cancellable, &e);
     int fired = watchdog_stop(&w);
@@ -222,11 +220,39 @@ static SecretService *get_service(int timeout_ms, sgsecret_error *err) {
     pthread_mutex_lock(&call_lock);
 #define END(rc) do { pthread_mutex_unlock(&call_lock); return (rc); } while (0)
 
+/* One call to the Secret Service under call_lock: the service, the attributes (when given) and a
+ * running watchdog whose cancellable the call takes, and the GError it may set. */
+typedef struct {
+    SecretService *service;
+    GHashTable *attrs;
+    watchdog w;
+    GError *error;
+} service_call;
+
+static int call_start(service_call *c, const char *const *attributes, int timeout_ms, sgsecret_error *err) {
+    c->error = NULL;
+    c->attrs = NULL;
+    c->service = get_service(timeout_ms, err);
+    if (!c->service || watchdog_start(&c->w, timeout_ms, err) != 0) return -1;
+    if (attributes) c->attrs = make_attributes(attributes);
+    return 0;
+}
+
+/* Stops the watchdog and frees the attributes; when the call `failed`, sets `err` (a timeout
+ * when the watchdog fired) and returns -1. */
+static int call_finish(service_call *c, int failed, int timeout_ms, sgsecret_error *err) {
+    int fired = watchdog_stop(&c->w);
+    if (c->attrs) fn.hash_table_unref(c->attrs);
+    if (failed) { fail_call(c->error, fired, timeout_ms, "the Secret Service", err); return -1; }
+    if (c->error) fn.error_free(c->error);
+    return 0;
+}
+
 /* ---- probe ---- */
 int sgsecret_probe(int timeout_ms, sgsecret_error *err) {
     BEGIN(err);
     watchdog w;
-    if (watchdog_start(&w, timeout_ms) != 0) { set_error(err, "sg", -1, "cannot start watchdog thread"); END(-1); }
+    if (watchdog_start(&w, timeout_ms, err) != 0) END(-1);
     GError *e = NULL;
     GDBusConnection *bus = fn.bus_get_sync(G_BUS_TYPE_SESSION, w.cancellable, &e);
     int fired = watchdog_stop(&w);
@@ -262,24 +288,12 @@ int sgsecret_probe(int timeout_ms, sgsecret_error *err) {
 int sgsecret_store(const char *collection, const char *label, const char *const *attributes,
                    const char *secret, int timeout_ms, sgsecret_error *err) {
     BEGIN(err);
-    SecretService *s = get_service(timeout_ms, err);
-    if (!s) END(-1);
-    GHashTable *attrs = make_attributes(attributes);
+    service_call c;
+    if (call_start(&c, attributes, timeout_ms, err) != 0) END(-1);
     SecretValue *value = fn.value_new(secret, -1, "text/plain");
-    watchdog w;
-    if (watchdog_start(&w, timeout_ms) != 0) {
-        fn.value_unref(value); fn.hash_table_unref(attrs);
-        set_error(err, "sg", -1, "cannot start watchdog thread"); END(-1);
-    }
-    GError *e = NULL;
-    gboolean ok = fn.service_store_sync(s, &store_schema, attrs, collection, label, value, w.cancellable, &e);
-    int fired = watchdog_stop(&w);
+    gboolean ok = fn.service_store_sync(c.service, &store_schema, c.attrs, collection, label, value, c.w.cancellable, &c.error);
     fn.value_unref(value);   /* libsecret wipes the secret's memory */
-    fn.hash_table_unref(attrs);
-    if (!ok) {
-        fail_call(e, fired, timeout_ms, "the Secret Service", err);
-        END(-1);
-    }
+    if (call_finish(&c, !ok, timeout_ms, err) != 0) END(-1);
     END(0);
 }
 
@@ -295,22 +309,11 @@ static void collect_attr(void *k, void *v, void *user) {
 int sgsecret_search(const char *const *attributes, int load_secrets, int timeout_ms,
                     sgsecret_item_cb cb, void *ctx, sgsecret_error *err) {
     BEGIN(err);
-    SecretService *s = get_service(timeout_ms, err);
-    if (!s) END(-1);
-    GHashTable *attrs = make_attributes(attributes);
-    watchdog w;
-    if (watchdog_start(&w, timeout_ms) != 0) {
-        fn.hash_table_unref(attrs); set_error(err, "sg", -1, "cannot start watchdog thread"); END(-1);
-    }
-    GError *e = NULL;
+    service_call c;
+    if (call_start(&c, attributes, timeout_ms, err) != 0) END(-1);
     int flags = SECRET_SEARCH_ALL | (load_secrets ? SECRET_SEARCH_LOAD_SECRETS : 0);
-    GList *items = fn.service_search_sync(s, &match_schema, attrs, flags, w.cancellable, &e);
-    int fired = watchdog_stop(&w);
-    fn.hash_table_unref(attrs);
-    if (!items && e) {
-        fail_call(e, fired, timeout_ms, "the Secret Service", err);
-        END(-1);
-    }
+    GList *items = fn.service_search_sync(c.service, &match_schema, c.attrs, flags, c.w.cancellable, &c.error);
+    if (call_finish(&c, !items && c.error, timeout_ms, err) != 0) END(-1);
     int count = 0;
     for (GList *n = items; n; n = n->next) {
         SecretItem *item = n->data;
@@ -338,40 +341,22 @@ int sgsecret_search(const char *const *attributes, int load_secrets, int timeout
 /* ---- clear ---- */
 int sgsecret_clear(const char *const *attributes, int timeout_ms, sgsecret_error *err) {
     BEGIN(err);
-    SecretService *s = get_service(timeout_ms, err);
-    if (!s) END(-1);
-    GHashTable *attrs = make_attributes(attributes);
-    watchdog w;
-    if (watchdog_start(&w, timeout_ms) != 0) {
-        fn.hash_table_unref(attrs); set_error(err, "sg", -1, "cannot start watchdog thread"); END(-1);
-    }
-    GError *e = NULL;
-    gboolean removed = fn.service_clear_sync(s, &match_schema, attrs, w.cancellable, &e);
-    int fired = watchdog_stop(&w);
-    fn.hash_table_unref(attrs);
-    if (e) {
-        fail_call(e, fired, timeout_ms, "the Secret Service", err);
-        END(-1);
-    }
+    service_call c;
+    if (call_start(&c, attributes, timeout_ms, err) != 0) END(-1);
+    gboolean removed = fn.service_clear_sync(c.service, &match_schema, c.attrs, c.w.cancellable, &c.error);
+    if (call_finish(&c, c.error != NULL, timeout_ms, err) != 0) END(-1);
     END(removed ? 1 : 0);
 }
 
 /* ---- lock state ---- */
 int sgsecret_collection_locked(const char *alias, int timeout_ms, sgsecret_error *err) {
     BEGIN(err);
-    SecretService *s = get_service(timeout_ms, err);
-    if (!s) END(-1);
-    watchdog w;
-    if (watchdog_start(&w, timeout_ms) != 0) { set_error(err, "sg", -1, "cannot start watchdog thread"); END(-1); }
-    GError *e = NULL;
-    SecretCollection *c = fn.collection_for_alias_sync(s, alias, 0, w.cancellable, &e);
-    int fired = watchdog_stop(&w);
-    if (!c) {
-        if (!e) END(2);
-        fail_call(e, fired, timeout_ms, "the Secret Service", err);
-        END(-1);
-    }
-    int locked = fn.collection_get_locked(c) ? 1 : 0;
-    fn.object_unref(c);
+    service_call c;
+    if (call_start(&c, NULL, timeout_ms, err) != 0) END(-1);
+    SecretCollection *collection = fn.collection_for_alias_sync(c.service, alias, 0, c.w.cancellable, &c.error);
+    if (call_finish(&c, !collection && c.error, timeout_ms, err) != 0) END(-1);
+    if (!collection) END(2);   /* no collection under that alias */
+    int locked = fn.collection_get_locked(collection) ? 1 : 0;
+    fn.object_unref(collection);
     END(locked);
 }

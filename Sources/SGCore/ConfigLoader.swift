@@ -81,6 +81,8 @@ extension Config {
         exec.env.formUnion(other.exec.env)
         exec.allowEnv.formUnion(other.exec.allowEnv)
         if other.watch != WatchSettings() { watch = other.watch }
+        aws.profiles.merge(other.aws.profiles) { $1 }
+        ansible.vaultIDs.merge(other.ansible.vaultIDs) { $1 }
         if other.defaultProfileName != nil { defaultProfileName = other.defaultProfileName }
         files += other.files
     }
@@ -123,6 +125,19 @@ struct YNode {
         try mapping(what, allowed: [])
     }
 
+    /// The named entries of a section whose one key holds them (`aws: {profiles: {NAME: …}}`),
+    /// each name checked by `valid`; `rule` says what a name may be.
+    func namedEntries(of section: String, under key: String, valid: (String) -> Bool, rule: String) throws -> [(key: String, value: YNode)] {
+        var out: [(key: String, value: YNode)] = []
+        for (_, value) in try mapping(section, allowed: [key]) {
+            for (name, entry) in try value.namedMapping("\(section).\(key)") {
+                guard valid(name) else { throw entry.error("bad name '\(name.prefix(64))' in \(section).\(key): \(rule)") }
+                out.append((name, entry))
+            }
+        }
+        return out
+    }
+
     func string(_ what: String) throws -> String {
         guard case .scalar(let s) = node.kind else { throw error("\(what) must be a single value") }
         return s
@@ -146,6 +161,16 @@ struct YNode {
         case "false", "no", "off": return false
         default: throw error("\(what) must be true or false")
         }
+    }
+
+    /// A secret reference (`sg:NAME`, `sg:NAME#FIELD`, `sg:token/PROFILE`), never a value: a
+    /// section that maps a host tool's name to a secret holds no secret itself.
+    func reference(_ what: String) throws -> SecretReference {
+        let text = try string(what)
+        guard SecretReference.looksLikeReference(text) else {
+            throw error("\(what) is a reference (sg:NAME or sg:NAME#FIELD), never the secret itself")
+        }
+        do { return try SecretReference(parsing: text) } catch let e as SGError { throw error("\(what): \(e.message)") }
     }
 
     func list(_ what: String) throws -> [YNode] {
@@ -182,7 +207,7 @@ struct ConfigParser {
         }
         guard let root else { throw SGError.config("\(file): empty file; it needs at least 'version: 1'") }
         let top = YNode(node: root, file: file)
-        let entries = try top.mapping("the top level", allowed: ["version", "default-profile", "profiles", "secrets", "git", "ssh", "keyring", "exec", "watch"])
+        let entries = try top.mapping("the top level", allowed: ["version", "default-profile", "profiles", "secrets", "git", "ssh", "keyring", "exec", "watch", "aws", "ansible"])
         guard let version = entries.first(where: { $0.key == "version" }) else {
             throw top.error("missing 'version: 1'")
         }
@@ -207,6 +232,8 @@ struct ConfigParser {
             case "keyring": config.keyring = try parseKeyring(value)
             case "exec": config.exec = try parseExec(value)
             case "watch": config.watch = try parseWatch(value)
+            case "aws": config.aws = try parseAWS(value)
+            case "ansible": config.ansible = try parseAnsible(value)
             default: break
             }
         }
@@ -301,15 +328,23 @@ struct ConfigParser {
 
     static let tlsKeys: Set<String> = ["ca", "pin", "insecure", "tls-max", "timeouts", "pool", "client"]
 
+    /// A profile's entries, allowed: `kind`, the TLS keys every kind shares and the kind's own
+    /// `keys`; the TLS ones are already read into `tls`, so each kind reads only its own.
+    mutating func profileEntries(_ name: String, _ node: YNode, keys: Set<String>,
+                                 tls: inout TLSSettings) throws -> [(key: String, value: YNode)] {
+        let entries = try node.mapping("profile \(name)", allowed: Self.tlsKeys.union(keys).union(["kind"]))
+        try parseTLS(entries, profile: name, into: &tls)
+        return entries
+    }
+
     mutating func parseProfile(_ name: String, _ node: YNode) throws -> Profile {
         let kindEntry = try node.mapping("profile \(name)", allowed: []).first(where: { $0.key == "kind" })
         let kind = try kindEntry?.value.string("kind") ?? "safeguard"
         switch kind {
         case "safeguard":
-            let entries = try node.mapping("profile \(name)", allowed: Self.tlsKeys.union(["kind", "appliances", "api-version", "provider", "username", "password", "otp", "login"]))
             var p = SafeguardProfile(name: name)
-            try parseTLS(entries, profile: name, into: &p.tls)
-            for (key, value) in entries {
+            let keys: Set<String> = ["appliances", "api-version", "provider", "username", "password", "otp", "login"]
+            for (key, value) in try profileEntries(name, node, keys: keys, tls: &p.tls) {
                 switch key {
                 case "appliances": p.appliances = try value.list("appliances").map { try appliance($0) }
                 case "api-version": p.apiVersion = try value.int("api-version", range: 3...4)
@@ -327,10 +362,9 @@ struct ConfigParser {
             guard !p.appliances.isEmpty else { throw node.error("profile \(name) needs 'appliances: [host[:port], ...]'") }
             return .safeguard(p)
         case "cyberark-identity":
-            let entries = try node.mapping("profile \(name)", allowed: Self.tlsKeys.union(["kind", "tenant", "username", "password", "mechanism", "otp", "service-user", "cache-name"]))
             var p = IdentityProfile(name: name)
-            try parseTLS(entries, profile: name, into: &p.tls)
-            for (key, value) in entries {
+            let keys: Set<String> = ["tenant", "username", "password", "mechanism", "otp", "service-user", "cache-name"]
+            for (key, value) in try profileEntries(name, node, keys: keys, tls: &p.tls) {
                 switch key {
                 case "tenant":
                     var url = try value.string("tenant")

@@ -35,12 +35,20 @@ public struct Instant: Comparable, Hashable, Sendable, CustomStringConvertible {
 
     /// Local time with its UTC offset, for people: `2026-12-06 23:40:00 +0100`. A time printed
     /// without a zone is wrong by hours for anyone who reads it in another one (or in a cron log).
-    public var localDisplay: String {
+    public var localDisplay: String { formatted("%Y-%m-%d %H:%M:%S %z", utc: false) }
+
+    /// strftime of the whole seconds (rounded down), in UTC or the local zone.
+    private func formatted(_ format: String, utc: Bool) -> String {
         var tt = time_t(timeIntervalSince1970.rounded(.down))
         var t = tm()
-        localtime_r(&tt, &t)
+        if utc { gmtime_r(&tt, &t) } else { localtime_r(&tt, &t) }
         var buf = [CChar](repeating: 0, count: 64)
-        let n = strftime(&buf, buf.count, "%Y-%m-%d %H:%M:%S %z", &t)
+        let n = strftime(&buf, buf.count, format, &t)
         return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
+
+    /// RFC 3339 in UTC to the second, `2026-12-07T01:27:22Z`: the form credential protocols
+    /// (AWS `Expiration`, Kubernetes `expirationTimestamp`) expect. Fractions are dropped, so
+    /// the time printed is never later than the instant.
+    public var rfc3339: String { formatted("%Y-%m-%dT%H:%M:%SZ", utc: true) }
 }

@@ -1,16 +1,17 @@
+import CSGSys
 import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Starts a program: the one `posix_spawn` in sg, for `command:` secret sources and `git config`
-/// (Subprocess), ssh-add (SSHAddRunner) and sg-watch's handler (WatchHandler). sg-exec's child is
-/// the one process started otherwise (`sg_spawn` in CSGSys, see ChildProcess): it needs a parent-
-/// death signal and the core-dump limit restored between fork and exec, which posix_spawn cannot do.
-/// Every descriptor sg opens is close-on-exec, so the child gets only its three streams.
+/// Starts a program: the one spawner in sg, for `command:` secret sources and `git config`
+/// (Subprocess), ssh-add (SSHAddRunner), sg-watch's handler (WatchHandler) and sg-exec's child
+/// (ChildProcess). It is the Swift face of `sg_spawn` in CSGSys: fork, then only async-signal-safe
+/// calls in the child, then execve (docs/platform.md "One spawner"). Every descriptor sg opens is
+/// close-on-exec, so the child gets only its three streams and what the caller cleared on purpose.
 ///
 ///     let pid = try ProcessSpawn.start(["ssh-add", "-"], environment: env,
-///                                      stdin: .descriptor(socket), stdout: .null)
+///                                      options: .init(stdin: .descriptor(socket), stdout: .null))
 ///     let code = WaitStatus.exitCode(WaitStatus.wait(for: pid))
 public enum ProcessSpawn {
     public enum Stream: Sendable {
@@ -20,40 +21,82 @@ public enum ProcessSpawn {
         case null
         /// This descriptor, duplicated onto the stream.
         case descriptor(Int32)
-    }
 
-    /// Starts `argv` (`argv[0]` looked up on PATH unless `executable` names the file) and returns
-    /// its pid; the failure of the start itself (no such program, not executable) is the `Errno`.
-    /// `ownProcessGroup`: the child leads a new process group, so `kill(-pid, …)` reaches
-    /// everything it starts.
-    public static func start(_ argv: [String], executable: String? = nil, environment: [String: String],
-                             stdin: Stream = .inherit, stdout: Stream = .inherit, stderr: Stream = .inherit,
-                             ownProcessGroup: Bool = false) throws(Errno) -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        for (fd, stream) in [(Int32(0), stdin), (1, stdout), (2, stderr)] {
-            switch stream {
-            case .inherit: break
-            case .null: posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
-            case .descriptor(let source): posix_spawn_file_actions_adddup2(&actions, source, fd)
+        var raw: Int32 {
+            switch self {
+            case .inherit: return Int32(SG_STREAM_INHERIT)
+            case .null: return Int32(SG_STREAM_NULL)
+            case .descriptor(let fd): return fd
             }
         }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        if ownProcessGroup {
-            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
-            posix_spawnattr_setpgroup(&attributes, 0)
+    }
+
+    /// How the child starts, beyond its program, arguments and environment.
+    public struct Options {
+        public var stdin: Stream
+        public var stdout: Stream
+        public var stderr: Stream
+        /// The child leads a new process group, so `kill(-pid, …)` reaches everything it starts.
+        public var ownProcessGroup: Bool
+        /// The child's signal mask; nil: the calling thread's.
+        public var signalMask: sigset_t?
+        /// Sent to the child when the thread that started it ends (PR_SET_PDEATHSIG), so a helper
+        /// whose only reader is sg does not outlive a killed sg; nil: none.
+        public var parentDeathSignal: Int32?
+        /// The child gets the soft core-dump limit sg started with, not the 0 that hardening set;
+        /// false keeps it at 0 (a helper of sg's that holds a secret it did not choose to hold).
+        public var restoreCoreLimit: Bool
+
+        public init(stdin: Stream = .inherit, stdout: Stream = .inherit, stderr: Stream = .inherit,
+                    ownProcessGroup: Bool = false, signalMask: sigset_t? = nil,
+                    parentDeathSignal: Int32? = nil, restoreCoreLimit: Bool = true) {
+            self.stdin = stdin
+            self.stdout = stdout
+            self.stderr = stderr
+            self.ownProcessGroup = ownProcessGroup
+            self.signalMask = signalMask
+            self.parentDeathSignal = parentDeathSignal
+            self.restoreCoreLimit = restoreCoreLimit
+        }
+    }
+
+    /// Starts `argv` (`argv[0]` looked up on sg's own PATH, here in the parent, unless `executable`
+    /// names the file) and returns its pid once it runs the program; the failure of the start
+    /// itself (no such program, not executable) is the `Errno`.
+    public static func start(_ argv: [String], executable: String? = nil, environment: [String: String],
+                             options: Options = .init()) throws(Errno) -> pid_t {
+        let path: String
+        if let executable {
+            path = executable
+        } else {
+            switch CommandLookup.find(argv[0], path: Environment.get("PATH")) {
+            case .success(let found): path = found
+            case .failure(let e): throw Errno(rawValue: e.code == 127 ? ENOENT : EACCES)
+            }
         }
         let cArgs = argv.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
         let cEnv = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { cEnv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = executable.map { posix_spawn(&pid, $0, &actions, &attributes, cArgs, cEnv) }
-            ?? posix_spawnp(&pid, argv[0], &actions, &attributes, cArgs, cEnv)
-        guard rc == 0 else { throw Errno(rawValue: rc) }
+        return try start(path: path, argv: cArgs, envp: cEnv, options: options)
+    }
+
+    /// Starts the program at `path` with a prepared `argv` and `envp` (sg-exec builds its child's
+    /// environment in memory it wipes); no PATH lookup.
+    public static func start(path: String, argv: UnsafePointer<UnsafeMutablePointer<CChar>?>,
+                             envp: UnsafePointer<UnsafeMutablePointer<CChar>?>,
+                             options: Options) throws(Errno) -> pid_t {
+        var c = sg_spawn_options()
+        c.streams = (options.stdin.raw, options.stdout.raw, options.stderr.raw)
+        c.new_process_group = options.ownProcessGroup ? 1 : 0
+        c.parent_death_signal = options.parentDeathSignal ?? 0
+        c.restore_core_limit = options.restoreCoreLimit ? 1 : 0
+        var mask = options.signalMask ?? sigset_t()
+        let pid: pid_t = withUnsafePointer(to: &mask) { maskPointer in
+            c.signal_mask = options.signalMask == nil ? nil : maskPointer
+            return sg_spawn(path, argv, envp, &c)
+        }
+        guard pid > 0 else { throw Errno(rawValue: errno) }
         return pid
     }
 }

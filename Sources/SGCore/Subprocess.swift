@@ -22,8 +22,10 @@ public enum Subprocess {
         guard sg_pipe_cloexec(&pipeFDs) == 0 else { throw SGError.io("pipe: \(String(cString: strerror(errno)))") }
         let pid: pid_t
         do {
+            // Its output has no reader but us: it ends with us (SIGTERM) if we are killed.
             pid = try ProcessSpawn.start(argv, environment: environment ?? Environment.current,
-                                         stdin: .null, stdout: .descriptor(pipeFDs[1]), ownProcessGroup: true)
+                                         options: .init(stdin: .null, stdout: .descriptor(pipeFDs[1]),
+                                                        ownProcessGroup: true, parentDeathSignal: SIGTERM))
         } catch {
             close(pipeFDs[0]); close(pipeFDs[1])
             throw SGError.config("cannot run \(argv[0]): \(error)")

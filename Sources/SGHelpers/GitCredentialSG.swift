@@ -7,7 +7,7 @@ import SGCore
 import SGResolver
 import SGTools
 
-/// The entry point (ToolTable.helpers).
+/// The entry point (HelperTools).
 enum GitCredentialSG {
     static let usage = """
 usage: git-credential-sg <get|store|erase> | --version

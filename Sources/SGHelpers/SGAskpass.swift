@@ -8,7 +8,7 @@ import SGSSH
 import Glibc
 #endif
 
-/// The entry point (ToolTable.helpers).
+/// The entry point (HelperTools).
 enum SGAskpass {
     static func main() -> Never {
         let arguments = CommandLine.arguments.dropFirst()

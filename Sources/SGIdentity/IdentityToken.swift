@@ -10,7 +10,7 @@ public enum IdentityAuthMethod: String, Sendable {
 /// A CyberArk Identity login result, shaped after ArkKeyring's `ArkToken` so the token cache can
 /// store it in Ark's JSON (`Token`, `Username`, `Authentication Endpoint`, `Expires In`,
 /// `Refresh Token`, `Authentication Method`, `Token Metadata`).
-public struct IdentityToken: Sendable {
+public struct IdentityToken: BearerToken {
     /// The platform token (`Result.Token`, a JWT); for a service user, the `id_token`.
     public var token: SecretBytes
     public var refreshToken: SecretBytes?
@@ -34,8 +34,6 @@ public struct IdentityToken: Sendable {
         self.authMethod = authMethod
         self.metadata = metadata
     }
-
-    public var secondsRemaining: Double { expiresAt - WallClock.now }
 
     /// The tenant id: metadata, else the token's unverified `tenant_id` claim.
     public var tenantId: String? {

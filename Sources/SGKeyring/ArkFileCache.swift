@@ -1,8 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import COpenSSL
 import SGCore
+import SGCrypto
 
 /// The ark SDK's own file cache (its `BasicKeyring`, ark-sdk-python 2.1.4's `BasicKeyring`), read-only, so
 /// a CyberArk Identity login made by `ark login` on a host without a Secret Service is used by sg
@@ -59,8 +59,7 @@ public struct ArkFileCache: Sendable {
     }
 
     static func sha256Hex(_ bytes: [UInt8]) -> String {
-        var digest = [UInt8](repeating: 0, count: 32)
-        _ = bytes.withUnsafeBufferPointer { SHA256($0.baseAddress, $0.count, &digest) }
+        let digest = Digest.sha256(bytes)
         let hex = Array("0123456789abcdef".utf8)
         return String(decoding: digest.flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 15)]] }, as: UTF8.self)
     }

@@ -285,10 +285,9 @@ public final class FileKeyring: KeyringBackend, @unchecked Sendable {
     }
 
     func createKeyFile() throws -> SecretBytes {
-        var raw = try AESGCM.randomBytes(AESGCM.keyLength)
-        defer { SecretBytes.wipe(&raw) }
-        try raw.withUnsafeBytes { bytes in try AtomicFile.replace(keyPath) { try WriteAll.write(bytes, to: $0) } }
-        return SecretBytes(bytes: raw)
+        let key = try AESGCM.randomKey()
+        try key.withUnsafeBytes { bytes in try AtomicFile.replace(keyPath) { try WriteAll.write(bytes, to: $0) } }
+        return key
     }
 
     func tightenMode(_ path: String) {

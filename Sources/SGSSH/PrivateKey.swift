@@ -1,5 +1,4 @@
 import SGCore
-import COpenSSL
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -90,7 +89,7 @@ extension PrivateKey {
                 let blob = try dearmor(raw, label: label)
                 return try OpenSSHKeyV1.parse(blob)
             case "RSA PRIVATE KEY", "EC PRIVATE KEY", "PRIVATE KEY", "ENCRYPTED PRIVATE KEY":
-                return .key(try OpenSSLKeyReader.read(raw, passphrase: passphrase,
+                return .key(try OpenSSLKeyReader.read(text, passphrase: passphrase,
                                                       encoding: label.hasPrefix("RSA") || label.hasPrefix("EC") ? .legacyPEM : .pkcs8))
             case "DSA PRIVATE KEY":
                 throw SGError.malformedInput("private key: DSA keys are not supported (OpenSSH disabled them)")

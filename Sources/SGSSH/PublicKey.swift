@@ -1,5 +1,5 @@
 import SGCore
-import COpenSSL
+import SGCrypto
 
 /// The SSH key algorithms sg handles (the ones Safeguard serves and ssh-agent accepts).
 public enum SSHKeyType: Equatable, Sendable {
@@ -48,25 +48,18 @@ public enum ECDSACurve: String, Sendable, CaseIterable {
     }
 
     /// Bytes of one coordinate.
-    var fieldBytes: Int { (bits + 7) / 8 }
+    var fieldBytes: Int { named.fieldBytes }
 
-    /// The OpenSSL group name (`OSSL_PKEY_PARAM_GROUP_NAME`).
-    var opensslGroup: String {
+    /// The curve in SGCrypto's terms.
+    var named: NamedCurve {
         switch self {
-        case .nistp256: return "prime256v1"
-        case .nistp384: return "secp384r1"
-        case .nistp521: return "secp521r1"
+        case .nistp256: return .p256
+        case .nistp384: return .p384
+        case .nistp521: return .p521
         }
     }
 
-    var nid: Int32 {
-        switch self {
-        case .nistp256: return NID_X9_62_prime256v1
-        case .nistp384: return NID_secp384r1
-        case .nistp521: return NID_secp521r1
-        }
-    }
-
+    /// From OpenSSL's group name (`OSSL_PKEY_PARAM_GROUP_NAME`).
     init?(opensslGroup: String) {
         switch opensslGroup {
         case "prime256v1", "P-256", "secp256r1": self = .nistp256
@@ -133,11 +126,7 @@ public struct PublicKey: Equatable, Sendable, CustomStringConvertible {
 
     /// `SHA256:<base64 without padding>`, as `ssh-keygen -l` prints it.
     public var fingerprint: String {
-        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-        blob.withUnsafeBytes { raw in
-            _ = EVP_Digest(raw.baseAddress, raw.count, &digest, nil, EVP_sha256(), nil)
-        }
-        var b64 = Base64.encode(digest)
+        var b64 = Base64.encode(Digest.sha256(blob))
         while b64.hasSuffix("=") { b64.removeLast() }
         return "SHA256:" + b64
     }

@@ -38,8 +38,11 @@ public enum SSHAddRunner {
         }
         let pid: pid_t
         do {
-            pid = try ProcessSpawn.start(argv, environment: env, stdin: .descriptor(sv[1]), stdout: .null,
-                                         stderr: .descriptor(errPipe[1]))
+            // ssh-add holds the decrypted key: it keeps sg's core limit of 0, and it ends with a
+            // killed sg-ssh-key (SIGTERM) rather than finish an add its caller gave up on.
+            pid = try ProcessSpawn.start(argv, environment: env,
+                                         options: .init(stdin: .descriptor(sv[1]), stdout: .null, stderr: .descriptor(errPipe[1]),
+                                                        parentDeathSignal: SIGTERM, restoreCoreLimit: false))
         } catch {
             close(sv[0]); close(sv[1]); close(errPipe[0]); close(errPipe[1])
             throw SGError.config("cannot run \(sshAdd): \(error) (is openssh-client installed?)")

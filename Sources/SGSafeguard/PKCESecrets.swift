@@ -1,5 +1,5 @@
-import COpenSSL
 import SGCore
+import SGCrypto
 import SGTransport
 
 /// The per-login secrets of the non-interactive PKCE flow (RFC 7636, S256).
@@ -18,17 +18,10 @@ struct PKCESecrets {
     }
 
     static func random(_ count: Int) throws -> SecretBytes {
-        var bytes = [UInt8](repeating: 0, count: count)
-        defer { SecretBytes.wipe(&bytes) }
-        guard RAND_bytes(&bytes, Int32(count)) == 1 else { throw SGError.internalError("OpenSSL RAND_bytes failed") }
-        return SecretBytes(bytes: bytes)
+        do { return try SecureRandom.secret(count: count) } catch {
+            throw SGError.internalError("OpenSSL RAND_bytes failed (\(error))")
+        }
     }
 
-    static func sha256(_ data: SecretBytes) -> SecretBytes {
-        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-        data.withUnsafeBytes { raw in
-            _ = SHA256(raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count, &digest)
-        }
-        return SecretBytes(bytes: digest)
-    }
+    static func sha256(_ data: SecretBytes) -> SecretBytes { SecretBytes(bytes: Digest.sha256(data)) }
 }

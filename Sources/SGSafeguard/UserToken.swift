@@ -11,7 +11,7 @@ public enum SafeguardLoginMethod: String, Sendable, CaseIterable {
 
 /// A Safeguard user token (the `UserToken` of `Token/LoginResponse`), what API calls send as
 /// `Authorization: Bearer`.
-public struct UserToken: Sendable {
+public struct UserToken: BearerToken {
     public let token: SecretBytes
     /// Wall-clock seconds since the epoch when the appliance stops accepting it.
     public let expiresAt: Double
@@ -30,9 +30,6 @@ public struct UserToken: Sendable {
         self.method = method
         self.appliance = appliance
     }
-
-    /// Seconds left, by the wall clock (negative once expired).
-    public var secondsRemaining: Double { expiresAt - WallClock.now }
 }
 
 /// An rSTS identity provider as `GET AuthenticationProviders` lists it.

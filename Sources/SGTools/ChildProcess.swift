@@ -1,50 +1,9 @@
 import CSGSys
 import SGCore
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// A command that could not be started, with the shell's exit code: 127 not found, 126 not executable.
-public struct CommandStartError: Error, Sendable {
-    public let code: Int32
-    public let message: String
-}
-
-/// Finds a command as a shell does: a name with `/` is used as given, else the first executable
-/// match on `PATH`.
-public enum CommandLookup {
-    public static func find(_ name: String, path: String?) -> Result<String, CommandStartError> {
-        if name.isEmpty { return .failure(.init(code: 127, message: "empty command")) }
-        if name.contains("/") { return check(name, shown: name) }
-        var notExecutable: CommandStartError?
-        for dir in (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":", omittingEmptySubsequences: false) {
-            let candidate = (dir.isEmpty ? "." : String(dir)) + "/" + name
-            var st = stat()
-            guard stat(candidate, &st) == 0 else { continue }
-            switch check(candidate, shown: name) {
-            case .success(let p): return .success(p)
-            case .failure(let e): if notExecutable == nil { notExecutable = e }
-            }
-        }
-        return .failure(notExecutable ?? .init(code: 127, message: "\(name): command not found"))
-    }
-
-    static func check(_ path: String, shown: String) -> Result<String, CommandStartError> {
-        var st = stat()
-        guard stat(path, &st) == 0 else {
-            return .failure(.init(code: 127, message: "\(shown): \(String(cString: strerror(errno)))"))
-        }
-        if (st.st_mode & S_IFMT) == S_IFDIR { return .failure(.init(code: 126, message: "\(shown): is a directory")) }
-        guard access(path, X_OK) == 0 else { return .failure(.init(code: 126, message: "\(shown): permission denied")) }
-        return .success(path)
-    }
-
-    /// The code a shell gives for an execve failure.
-    static func failure(_ shown: String, errno e: Int32) -> CommandStartError {
-        let code: Int32 = (e == ENOENT || e == ENOTDIR) ? 127 : 126
-        return .init(code: code, message: "\(shown): \(String(cString: strerror(e)))")
-    }
-}
 
 /// Descriptors open when sg-exec started (the user's `3<file` redirections): the child keeps
 /// those; everything sg-exec opened itself (sockets, config files) is closed at exec.
@@ -196,17 +155,16 @@ public enum ChildProcess {
                 }
             }
             InheritedDescriptors.closeOwnOnExec(keep: launch.files.inheritedFDs)
-            var childMask = originalMask
-            let pid: pid_t = launch.argv.withArgv { a in launch.environment.withEnvp { env in
-                sg_spawn(path, a, env, &childMask, SIGTERM, outPipe[1], errPipe[1])
+            let options = ProcessSpawn.Options(stdout: mask ? .descriptor(outPipe[1]) : .inherit,
+                                               stderr: mask ? .descriptor(errPipe[1]) : .inherit,
+                                               signalMask: originalMask, parentDeathSignal: SIGTERM)
+            let started = launch.argv.withArgv { a in launch.environment.withEnvp { env in
+                Result { () throws(Errno) in try ProcessSpawn.start(path: path, argv: a, envp: env, options: options) }
             } }
-            let spawnErrno = errno
             launch.files.closeInherited()
             if outPipe[1] >= 0 { close(outPipe[1]); close(errPipe[1]) }
-            guard pid > 0 else {
-                if outPipe[0] >= 0 { close(outPipe[0]); close(errPipe[0]) }
-                throw CommandLookup.failure(shown, errno: spawnErrno)
-            }
+            if case .failure = started, outPipe[0] >= 0 { close(outPipe[0]); close(errPipe[0]) }
+            let pid = try started.mapError { CommandLookup.failure(shown, errno: $0.rawValue) }.get()
             if mask {
                 // Old and new values: a restarted child may still print what it was given before.
                 masked += launch.secrets

@@ -37,7 +37,8 @@ public struct WatchHandler: Sendable {
         env["SG_WATCH_REF"] = reference
         let pid: pid_t
         do {
-            pid = try ProcessSpawn.start(command, executable: path, environment: env, stdin: .descriptor(fds[0]))
+            // No parent-death signal: a handler reloading a service is left to finish if sg-watch dies.
+            pid = try ProcessSpawn.start(command, executable: path, environment: env, options: .init(stdin: .descriptor(fds[0])))
         } catch {
             close(fds[0]); close(fds[1])
             throw SGError.usage("cannot run \(command[0]): \(error)")

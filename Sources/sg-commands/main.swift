@@ -4,4 +4,4 @@
 import SGCommand
 import SGCore
 
-ToolTable.commands.runAsInvoked()
+CommandTools.run(ToolDispatch.invokedName)

@@ -1,6 +1,5 @@
 // The sg-doctor executable (what the tests run); the Debian package installs the same entry
-// point in sg-commands, run through a link named sg-doctor (SGCommand/CommandTable.swift).
+// point in sg-commands, run through a link named sg-doctor (SGCommand/CommandTools.swift).
 import SGCommand
-import SGCore
 
-ToolTable.commands.run("sg-doctor")
+CommandTools.run("sg-doctor")

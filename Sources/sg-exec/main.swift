@@ -1,6 +1,5 @@
 // The sg-exec executable (what the tests run); the Debian package installs the same entry
-// point in sg-commands, run through a link named sg-exec (SGCommand/CommandTable.swift).
+// point in sg-commands, run through a link named sg-exec (SGCommand/CommandTools.swift).
 import SGCommand
-import SGCore
 
-ToolTable.commands.run("sg-exec")
+CommandTools.run("sg-exec")

@@ -2,15 +2,6 @@ import SGCore
 import SGSSH
 import SGTransport
 
-/// Targets for parsers that landed with later branches.
-let extraFuzzTargets: [FuzzTarget] = [
-    FuzzTarget(name: "git-credential", summary: "GitCredential.parse (git's credential protocol on stdin), then GitRules matching and the SG_LOG=debug explanation of a miss", run: fuzzGitCredential),
-    FuzzTarget(name: "terminal-text", summary: "escapingControlCharacters, containsControlCharacters, trimmingASCIIWhitespace (text for the terminal)", run: fuzzTerminalText),
-    FuzzTarget(name: "cert-names", summary: "SGTransport.CertificateNamesProbe.subjectAlternativeNames (libcurl's certinfo text of a server certificate)", run: fuzzCertNames),
-    FuzzTarget(name: "http-header", summary: "SGTransport.HeaderNumber: Retry-After (seconds, HTTP-dates) and header numbers", run: fuzzHTTPHeaderNumber),
-    FuzzTarget(name: "event-stream", summary: "SGSafeguard.ServerSentEvents + SignalRRecords (A2A event hub), whole and in chunks", run: fuzzEventStream),
-]
-
 /// Path rules for one host; the fuzzer varies the request.
 let fuzzGitRules: GitRules = {
     var git = GitConfig()

@@ -23,7 +23,12 @@ let fuzzTargets: [FuzzTarget] = [
     FuzzTarget(name: "json", summary: "JSONValue.parse (appliance responses) and re-serialization", run: fuzzJSON),
     FuzzTarget(name: "json-literal", summary: "SGCore.JSONString.decodeLiteral (A2A password answers)", run: fuzzJSONLiteral),
     FuzzTarget(name: "ark-token", summary: "SGKeyring.ArkToken.parse (keyring items, Ark's JSON) and its serialization", run: fuzzArkToken),
-] + extraFuzzTargets + identityFuzzTargets
+    FuzzTarget(name: "git-credential", summary: "GitCredential.parse (git's credential protocol on stdin), then GitRules matching and the SG_LOG=debug explanation of a miss", run: fuzzGitCredential),
+    FuzzTarget(name: "terminal-text", summary: "escapingControlCharacters, containsControlCharacters, trimmingASCIIWhitespace (text for the terminal)", run: fuzzTerminalText),
+    FuzzTarget(name: "cert-names", summary: "SGTransport.CertificateNamesProbe.subjectAlternativeNames (libcurl's certinfo text of a server certificate)", run: fuzzCertNames),
+    FuzzTarget(name: "http-header", summary: "SGTransport.HeaderNumber: Retry-After (seconds, HTTP-dates) and header numbers", run: fuzzHTTPHeaderNumber),
+    FuzzTarget(name: "event-stream", summary: "SGSafeguard.ServerSentEvents + SignalRRecords (A2A event hub), whole and in chunks", run: fuzzEventStream),
+] + identityFuzzTargets + pluginFuzzTargets
 
 func text(_ raw: UnsafeRawBufferPointer) -> String { String(decoding: raw, as: UTF8.self) }
 func secret(_ raw: UnsafeRawBufferPointer) -> SecretBytes { SecretBytes(bytes: raw) }

@@ -3,4 +3,4 @@
 import SGCore
 import SGHelpers
 
-ToolTable.helpers.runAsInvoked()
+HelperTools.run(ToolDispatch.invokedName)

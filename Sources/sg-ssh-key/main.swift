@@ -1,6 +1,5 @@
 // The sg-ssh-key executable (what the tests run); the Debian package installs the same entry
-// point in sg-commands, run through a link named sg-ssh-key (SGCommand/CommandTable.swift).
+// point in sg-commands, run through a link named sg-ssh-key (SGCommand/CommandTools.swift).
 import SGCommand
-import SGCore
 
-ToolTable.commands.run("sg-ssh-key")
+CommandTools.run("sg-ssh-key")

@@ -1,6 +1,5 @@
 // The sg-token executable (what the tests run); the Debian package installs the same entry
-// point in sg-commands, run through a link named sg-token (SGCommand/CommandTable.swift).
+// point in sg-commands, run through a link named sg-token (SGCommand/CommandTools.swift).
 import SGCommand
-import SGCore
 
-ToolTable.commands.run("sg-token")
+CommandTools.run("sg-token")

@@ -1,6 +1,5 @@
 // The sg-watch executable (what the tests run); the Debian package installs the same entry
-// point in sg-commands, run through a link named sg-watch (SGCommand/CommandTable.swift).
+// point in sg-commands, run through a link named sg-watch (SGCommand/CommandTools.swift).
 import SGCommand
-import SGCore
 
-ToolTable.commands.run("sg-watch")
+CommandTools.run("sg-watch")

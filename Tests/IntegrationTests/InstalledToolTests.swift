@@ -58,7 +58,7 @@ final class InstalledToolTests: XCTestCase {
         }
         // The tools the README lists must all be in one of the two binaries.
         for tool in ["git-credential-sg", "sg-askpass", "sg-ssh-key", "sg-exec", "sg-secret", "sg-token",
-                     "sg-watch", "sg-doctor"] {
+                     "sg-watch", "sg-doctor", "sg-aws-credential", "sg-ansible-vault-client"] {
             XCTAssertTrue(checked.contains(tool), "\(tool) is in neither sg-helpers nor sg-commands")
         }
         let sim = try ToolRunner.run(TestPaths.binary("sg-sim"), ["--version"], environment: env, timeout: 30)
@@ -92,7 +92,7 @@ final class InstalledToolTests: XCTestCase {
                                        attributes: [.posixPermissions: 0o600])
         let env = ToolRunner.environment(home: home, ["SG_CONFIG": config])
         for tool in ["git-credential-sg", "sg-askpass", "sg-secret", "sg-exec", "sg-token", "sg-ssh-key",
-                     "sg-watch", "sg-doctor"] {
+                     "sg-watch", "sg-doctor", "sg-aws-credential", "sg-ansible-vault-client"] {
             let help = try ToolRunner.run(TestPaths.binary(tool), ["--help"], environment: env, timeout: 30)
             // ArgumentParser wraps help at 80 columns, which may break the line between the words.
             let words = (help.stdoutText + help.stderrText).split(whereSeparator: \.isWhitespace).joined(separator: " ")
@@ -120,7 +120,7 @@ final class InstalledToolTests: XCTestCase {
     func testHotPathBinaryCarriesNoArgumentParser() throws {
         let marker = Data("ArgumentParser".utf8)
         for (binary, expected) in [("sg-helpers", false), ("git-credential-sg", false), ("sg-askpass", false),
-                                   ("sg-commands", true)] {
+                                   ("sg-aws-credential", false), ("sg-commands", true)] {
             let bytes = try Data(contentsOf: URL(fileURLWithPath: TestPaths.binary(binary)))
             XCTAssertEqual(bytes.range(of: marker) != nil, expected,
                            expected ? "\(binary) should be the ArgumentParser binary" : "\(binary) links ArgumentParser")

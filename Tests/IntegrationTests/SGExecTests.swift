@@ -535,6 +535,61 @@ final class SGExecTests: XCTestCase {
         }
     }
 
+    /// Kills the tool `started` with SIGKILL once its child wrote its pid to `pidFile`, and
+    /// reports whether that child ended too (hang guard: 20 s): gone, or a zombie nobody reaps here.
+    func childEndsWithKilledTool(_ started: (Process, URL, URL), pidFile: URL) throws -> Bool {
+        XCTAssertTrue(waitFor(pidFile), "the child never wrote its pid")
+        let child = try XCTUnwrap(Int32(try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        kill(started.0.processIdentifier, SIGKILL)
+        // Before finish(): Foundation's Process waits for whoever holds its output files.
+        var ended = false
+        let deadline = Date(timeIntervalSinceNow: 20)
+        while !ended && Date() < deadline {
+            let stat = try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8)
+            ended = stat == nil || stat?.split(separator: ")").last?.split(separator: " ").first == "Z"
+            if !ended { usleep(20_000) }
+        }
+        kill(child, SIGKILL)
+        XCTAssertTrue(finish(started).signalled)
+        return ended
+    }
+
+    func testTheChildOfAKilledSgExecDies() throws {
+        let pidFile = tmp.appendingPathComponent("pid")
+        // --mask keeps sg-exec as the child's parent (no exec in place).
+        let started = try start(["--mask", "-e", "PW=sg:demo-db", "--", "/bin/sh", "-c", #"echo $$ > "$1"; exec sleep 60"#, "sh", pidFile.path])
+        XCTAssertTrue(try childEndsWithKilledTool(started, pidFile: pidFile), "the child outlived sg-exec: no parent-death signal")
+    }
+
+    /// The sim's config with demo-db's API key read by a `command:` source running `script` first.
+    func commandSourceConfig(_ script: String) throws -> String {
+        let key = URL(fileURLWithPath: sim.ready.stateDir).appendingPathComponent("apikeys/demo-db").path
+        let text = try String(contentsOfFile: sim.ready.config, encoding: .utf8)
+            .replacingOccurrences(of: "api-key: {file: apikeys/demo-db}", with: "api-key: {command: \"\(script); cat '\(key)'\"}")
+        XCTAssertTrue(text.contains("{command:"))
+        let config = URL(fileURLWithPath: sim.ready.stateDir).appendingPathComponent("config-command-\(UUID().uuidString).yaml")
+        FileManager.default.createFile(atPath: config.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        addTeardownBlock { try? FileManager.default.removeItem(at: config) }
+        return config.path
+    }
+
+    func testACommandSourceGetsTheCoreLimitSgStartedWith() throws {
+        let core = tmp.appendingPathComponent("core")
+        let config = try commandSourceConfig("ulimit -S -c > '\(core.path)'")
+        let r = finish(try start(["-c", #"ulimit -S -c 2048; exec "$0" "$@""#, TestPaths.binary("sg-secret"), "-n", "sg:demo-db"],
+                                 env: ["SG_CONFIG": config], executable: "/bin/sh"))
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, pw("demo-db"))
+        XCTAssertEqual(try String(contentsOf: core, encoding: .utf8), "2048\n", "not the 0 sg-secret hardened itself to")
+    }
+
+    func testACommandSourceEndsWithAKilledTool() throws {
+        let pidFile = tmp.appendingPathComponent("pid")
+        let config = try commandSourceConfig("echo $$ > '\(pidFile.path)'; exec sleep 60")
+        let started = try start(["sg:demo-db"], env: ["SG_CONFIG": config], executable: TestPaths.binary("sg-secret"))
+        XCTAssertTrue(try childEndsWithKilledTool(started, pidFile: pidFile), "the command outlived sg-secret: its output has no reader any more")
+    }
+
     func testSgExecOwnArgvHoldsNoSecret() throws {
         let ready = tmp.appendingPathComponent("ready")
         let started = try start(["--mask", "-e", "PW=sg:demo-db", "--", "/bin/sh", "-c", #"echo ok > "$1"; exec sleep 30"#, "sh", ready.path])

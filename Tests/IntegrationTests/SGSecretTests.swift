@@ -35,6 +35,20 @@ final class SGSecretTests: XCTestCase {
         XCTAssertTrue(r.stderrText.hasSuffix("); install libcurl4\n"), r.stderrText)
     }
 
+    /// A library that loads but lacks a function sg calls (here zlib under libcurl's name) is the
+    /// same one line, naming the function (sg_library_load, CSGSys).
+    func testALibcurlWithoutAFunctionSgCallsIsOneLineNamingIt() throws {
+        let broken = env.home.appendingPathComponent("wrong-lib", isDirectory: true)
+        try FileManager.default.createDirectory(at: broken, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: broken.appendingPathComponent("libcurl.so.4").path,
+                                                   withDestinationPath: "/usr/lib/x86_64-linux-gnu/libz.so.1")
+        env.extra["LD_LIBRARY_PATH"] = broken.path
+        let r = try secret("sg:demo-db")
+        XCTAssertEqual(r.status, 69, r.stderrText)
+        XCTAssertEqual(r.stdout.count, 0)
+        XCTAssertEqual(r.stderrText, "sg-secret: service unavailable: cannot load libcurl.so.4 (libcurl.so.4 has no curl_global_init); install libcurl4\n")
+    }
+
     func testEverySeededPasswordIsPrintedByteExact() throws {
         XCTAssertGreaterThan(sim.ready.passwords.count, 5)
         for (name, value) in sim.ready.passwords {

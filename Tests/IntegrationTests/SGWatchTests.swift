@@ -60,10 +60,11 @@ final class SGWatchTests: XCTestCase {
     }
 
     /// Starts a long-running tool (stderr to `errURL`), stopped by tearDown.
-    func startTool(_ tool: String, _ args: [String], stdout: URL? = nil) throws {
+    /// `shell`: a `sh -c` script that ends by exec'ing the tool (`exec "$0" "$@"`).
+    func startTool(_ tool: String, _ args: [String], stdout: URL? = nil, shell: String? = nil) throws {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: TestPaths.binary(tool))
-        p.arguments = args
+        p.executableURL = URL(fileURLWithPath: shell == nil ? TestPaths.binary(tool) : "/bin/sh")
+        p.arguments = shell.map { ["-c", $0, TestPaths.binary(tool)] + args } ?? args
         p.environment = env.environment
         errURL = env.home.appendingPathComponent("watch.stderr")
         FileManager.default.createFile(atPath: errURL.path, contents: nil)
@@ -245,6 +246,25 @@ final class SGWatchTests: XCTestCase {
         try waitFor("sg-watch to exit on SIGTERM", seconds: 20) { !(watch?.isRunning ?? true) }
         XCTAssertEqual(watch?.terminationReason, .exit)
         XCTAssertEqual(watch?.terminationStatus, 0)
+    }
+
+    func testTheHandlerGetsTheUsersCoreLimitAndNoParentDeathSignal() throws {
+        // A handler reloading a service is the user's own program: it is not killed with a dying
+        // sg-watch, and it gets the core limit sg-watch started with, not the 0 sg set for itself.
+        try writeConfig(watch: "  poll: 3600")
+        let path = env.home.appendingPathComponent("probe.sh").path
+        let script = """
+        #!/bin/sh
+        cat > /dev/null
+        ulimit -S -c > "$1/core"
+        exec /usr/bin/python3 -c 'import ctypes, sys; v = ctypes.c_int(); ctypes.CDLL(None).prctl(2, ctypes.byref(v), 0, 0, 0); open(sys.argv[1], "w").write(str(v.value))' "$1/pdeathsig"
+        """
+        FileManager.default.createFile(atPath: path, contents: Data(script.utf8), attributes: [.posixPermissions: 0o700])
+        try startTool("sg-watch", ["sg:demo-db", "--", path, out.path], shell: #"ulimit -S -c 2048; exec "$0" "$@""#)
+        let pdeathsig = out.appendingPathComponent("pdeathsig")
+        try waitFor("the handler's first run") { ((try? Data(contentsOf: pdeathsig)) ?? Data()).count > 0 }
+        XCTAssertEqual(try String(contentsOf: pdeathsig, encoding: .utf8), "0")
+        XCTAssertEqual(try String(contentsOf: out.appendingPathComponent("core"), encoding: .utf8), "2048\n")
     }
 
     func testConfigurationErrorsExitAtOnce() throws {
@@ -441,7 +461,10 @@ final class SGWatchTests: XCTestCase {
         try rotate("rotating-pw")
         let rotated = try current("rotating-pw")
         try waitFor("the rotated value") { handlerValue == rotated }
-        XCTAssertTrue(stderrText.contains("connected to the A2A event hub at 127.0.0.1:\(sim.ready.port)"), stderrText)
+        // The line is written after the handshake the sim counts: wait for it, do not read once.
+        try waitFor("the connected line naming the second appliance") {
+            stderrText.contains("connected to the A2A event hub at 127.0.0.1:\(sim.ready.port)")
+        }
     }
 
     func testMaskConcealsTheOldAndTheNewValueAcrossARestart() throws {

@@ -201,6 +201,31 @@ final class SSHToolsTests: SSHToolTestCase {
         }
     }
 
+    func testSshAddKeepsACoreLimitOfZeroAndEndsWithSgSSHKey() throws {
+        // ssh-add holds the decrypted key: unlike the user's own programs it keeps the core limit
+        // sg set for itself, and it gets a parent-death signal. A wrapper first on PATH records
+        // both, then becomes the real ssh-add.
+        let agent = try SSHAgentFixture(folder: tmp)
+        defer { agent.stop() }
+        let bin = try tmp.appendingPathComponent("bin", isDirectory: true).creatingFolder()
+        let wrapper = """
+        #!/bin/sh
+        ulimit -S -c > '\(tmp.path)/core'
+        exec /usr/bin/python3 -c 'import ctypes, os, sys; v = ctypes.c_int(); ctypes.CDLL(None).prctl(2, ctypes.byref(v), 0, 0, 0); open(sys.argv[1], "w").write(str(v.value)); os.execv("/usr/bin/ssh-add", ["ssh-add"] + sys.argv[2:])' '\(tmp.path)/pdeathsig' "$@"
+        """
+        _ = FileManager.default.createFile(atPath: bin.appendingPathComponent("ssh-add").path, contents: Data(wrapper.utf8),
+                                           attributes: [.posixPermissions: 0o755])
+        var env = toolEnvironment(agent.environment)
+        env["PATH"] = bin.path + ":" + (env["PATH"] ?? "/usr/bin:/bin")
+        let add = try ToolRunner.run("/bin/sh", ["-c", #"ulimit -S -c 2048; exec "$0" "$@""#, TestPaths.binary("sg-ssh-key"),
+                                                 "add", "ssh-ed25519-pass"], environment: env)
+        XCTAssertEqual(leak.check(add), [])
+        XCTAssertEqual(add.status, 0, add.stderrText)
+        XCTAssertEqual(try String(contentsOf: tmp.appendingPathComponent("core"), encoding: .utf8), "0\n")
+        XCTAssertEqual(try String(contentsOf: tmp.appendingPathComponent("pdeathsig"), encoding: .utf8), String(SIGTERM))
+        XCTAssertEqual(try agentList(agent).stdout.split(separator: "\n").count, 1, "the real ssh-add added the key")
+    }
+
     func testLifetimeRemovesTheKeyFromTheAgent() throws {
         let agent = try SSHAgentFixture(folder: tmp)
         defer { agent.stop() }

@@ -41,6 +41,16 @@ final class ToolEnvironment {
         configPath = path
     }
 
+    /// For a plugin test: the sim's config with the top-level YAML `section` added, and the host
+    /// tool the test runs (installed by scripts/bootstrap) checked first, so that its absence fails
+    /// the test with what to run instead of failing later in an unclear way.
+    static func forHostTool(_ path: String, sim: Simulator, label: String, section: String) throws -> ToolEnvironment {
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: path), "\(path) missing: run scripts/bootstrap")
+        let env = try ToolEnvironment(sim: sim, label: label)
+        try env.writeConfig(git: "  rules: []", transform: { $0 + "\n" + section })
+        return env
+    }
+
     var environment: [String: String] {
         var env: [String: String] = [:]
         let inherited = ProcessInfo.processInfo.environment

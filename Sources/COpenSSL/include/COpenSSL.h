@@ -35,5 +35,5 @@ int sg_crypto_is_loaded(void);
 /* OpenSSL's error queue as one line, and the queue emptied: the reasons oldest first (the root
  * cause) joined by "; ", at most four (with more, the first three and the last, the outermost);
  * "no detail" when the queue is empty. Library reason strings only, never key material. The one
- * drainer: ClientCertificate (SGTransport) and OpenSSLKeyReader (SGSSH) both use it. */
+ * drainer: SGCrypto's OpenSSLError is built with it. */
 void sg_crypto_error_line(char *out, size_t size);

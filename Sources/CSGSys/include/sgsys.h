@@ -6,7 +6,7 @@
 
 /* RLIMIT_CORE 0 and PR_SET_DUMPABLE 0: no core file, /proc/PID/mem not readable by same-uid peers. */
 int sg_harden_process(void);
-/* Restore the soft core limit that was in force before sg_harden_process (for children). */
+/* Restore the soft core limit that was in force before sg_harden_process (before sg-exec's execve). */
 int sg_restore_core_limit(void);
 int sg_memfd_create(const char *name, unsigned int flags);
 int sg_memfd_seal_all(int fd);
@@ -17,14 +17,22 @@ int sg_set_pdeathsig(int sig);
 int sg_isatty(int fd);
 int sg_pipe_cloexec(int fds[2]);
 
-/* ---- sg-exec: spawning the child ---------------------------------------------------------- */
+/* ---- starting programs: the one spawner (ProcessSpawn is its Swift face) ------------------- */
 #include <signal.h>
-/* fork + execve for a multi-threaded parent (only async-signal-safe calls in the child). The child
-   gets signal mask `mask`, the soft core limit from before sg_harden_process, PR_SET_PDEATHSIG
-   `deathsig` (0: none), and `out_fd`/`err_fd` (when >= 0) as its stdout/stderr. Returns the pid;
-   or -1 with errno set from fork, or from the child's execve (reported over a CLOEXEC pipe). */
-pid_t sg_spawn(const char *path, char *const argv[], char *const envp[], const sigset_t *mask,
-               int deathsig, int out_fd, int err_fd);
+/* What a child's stream is: the caller's own, /dev/null, or (any value >= 0) that descriptor. */
+enum { SG_STREAM_INHERIT = -1, SG_STREAM_NULL = -2 };
+struct sg_spawn_options {
+    int streams[3];              /* stdin, stdout, stderr: SG_STREAM_INHERIT, SG_STREAM_NULL or a descriptor */
+    int new_process_group;       /* 1: the child leads a process group of its own */
+    const sigset_t *signal_mask; /* the child's signal mask; NULL: the calling thread's */
+    int parent_death_signal;     /* PR_SET_PDEATHSIG (0: none); sent when the calling thread ends */
+    int restore_core_limit;      /* 1: the soft core limit from before sg_harden_process */
+};
+/* fork + execve of `path` (already looked up: no PATH search here) for a multi-threaded parent:
+   only async-signal-safe calls in the child, signal handlers reset to default there, signals
+   blocked in the parent around the fork. Returns once the child has exec'd: its pid; or -1 with
+   errno from fork, or from the child's setup or execve (reported over a CLOEXEC pipe). */
+pid_t sg_spawn(const char *path, char *const argv[], char *const envp[], const struct sg_spawn_options *options);
 /* A CLOEXEC, non-blocking signalfd for `mask`. */
 int sg_signalfd(const sigset_t *mask);
 /* Reads one signal from a signalfd: its number, si_code and sending pid. 1 = read, 0 = none, -1 = error. */

@@ -1,0 +1,4 @@
+// sg-ansible-vault-client [--vault-id NAME]: Ansible vault password client (SGPlugins.AnsibleVaultClient).
+import SGPlugins
+
+AnsibleVaultClient.main(Array(CommandLine.arguments.dropFirst()))
