@@ -45,6 +45,8 @@ let package = Package(
         .executable(name: "sg-token", targets: ["sg-token"]),
         .executable(name: "sg-watch", targets: ["sg-watch"]),
         .executable(name: "sg-doctor", targets: ["sg-doctor"]),
+        .executable(name: "docker-credential-sg", targets: ["docker-credential-sg"]),
+        .executable(name: "sg-kube-credential", targets: ["sg-kube-credential"]),
         .executable(name: "sg-aws-credential", targets: ["sg-aws-credential"]),
         .executable(name: "sg-ansible-vault-client", targets: ["sg-ansible-vault-client"]),
         .executable(name: "sg-helpers", targets: ["sg-helpers"]),
@@ -106,6 +108,8 @@ let package = Package(
         // tests run; the Debian package ships sg-helpers and sg-commands with the tool names as links.
         .executableTarget(name: "git-credential-sg", dependencies: ["SGCore", "SGHelpers"], swiftSettings: strict),
         .executableTarget(name: "sg-askpass", dependencies: ["SGCore", "SGHelpers"], swiftSettings: strict),
+        .executableTarget(name: "docker-credential-sg", dependencies: ["SGPlugins"], swiftSettings: strict),
+        .executableTarget(name: "sg-kube-credential", dependencies: ["SGPlugins"], swiftSettings: strict),
         .executableTarget(name: "sg-aws-credential", dependencies: ["SGPlugins"], swiftSettings: strict),
         .executableTarget(name: "sg-ansible-vault-client", dependencies: ["SGPlugins"], swiftSettings: strict),
         .executableTarget(name: "sg-helpers", dependencies: ["SGCore", "SGHelpers"], swiftSettings: strict),

@@ -7,6 +7,8 @@ public struct Config: Sendable {
     public var keyring = KeyringConfig()
     public var exec = ExecConfig()
     public var watch = WatchSettings()
+    public var docker = DockerConfig()
+    public var kube = KubeConfig()
     public var aws = AWSConfig()
     public var ansible = AnsibleConfig()
     public var defaultProfileName: String?

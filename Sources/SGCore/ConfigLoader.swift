@@ -81,6 +81,9 @@ extension Config {
         exec.env.formUnion(other.exec.env)
         exec.allowEnv.formUnion(other.exec.allowEnv)
         if other.watch != WatchSettings() { watch = other.watch }
+        docker.rules = other.docker.rules + docker.rules
+        if other.docker.storeUnmapped { docker.storeUnmapped = true }
+        kube.entries.merge(other.kube.entries) { $1 }
         aws.profiles.merge(other.aws.profiles) { $1 }
         ansible.vaultIDs.merge(other.ansible.vaultIDs) { $1 }
         if other.defaultProfileName != nil { defaultProfileName = other.defaultProfileName }
@@ -207,7 +210,7 @@ struct ConfigParser {
         }
         guard let root else { throw SGError.config("\(file): empty file; it needs at least 'version: 1'") }
         let top = YNode(node: root, file: file)
-        let entries = try top.mapping("the top level", allowed: ["version", "default-profile", "profiles", "secrets", "git", "ssh", "keyring", "exec", "watch", "aws", "ansible"])
+        let entries = try top.mapping("the top level", allowed: ["version", "default-profile", "profiles", "secrets", "git", "ssh", "keyring", "exec", "watch", "docker", "kube", "aws", "ansible"])
         guard let version = entries.first(where: { $0.key == "version" }) else {
             throw top.error("missing 'version: 1'")
         }
@@ -232,6 +235,8 @@ struct ConfigParser {
             case "keyring": config.keyring = try parseKeyring(value)
             case "exec": config.exec = try parseExec(value)
             case "watch": config.watch = try parseWatch(value)
+            case "docker": config.docker = try parseDocker(value)
+            case "kube": config.kube = try parseKube(value)
             case "aws": config.aws = try parseAWS(value)
             case "ansible": config.ansible = try parseAnsible(value)
             default: break

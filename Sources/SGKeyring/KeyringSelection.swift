@@ -63,6 +63,22 @@ public enum KeyringSelection {
         }
     }
 
+    /// The keyring for short-lived copies of fetched secrets (git's `cache-ttl`, the docker and
+    /// kubectl plugins): the Secret Service's in-memory `session` collection, never the login
+    /// keyring; on the file backend an encrypted keyring in `$XDG_RUNTIME_DIR/sg/<folder>` (tmpfs,
+    /// gone at logout), or the normal keyring folder when there is no runtime folder.
+    public static func session(folder: String, config: KeyringConfig,
+                               environment env: [String: String] = Environment.current) throws -> any KeyringBackend {
+        let choice = try choose(config: config, environment: env)
+        if choice.kind == .secretService {
+            return SecretServiceKeyring(collection: "session", timeoutMs: config.dbusTimeoutMs)
+        }
+        if let run = env["XDG_RUNTIME_DIR"], run.hasPrefix("/"), FileSafety.exists(run) {
+            return try FileKeyring(directory: run + "/sg/" + folder)
+        }
+        return try make(choice, config: config, environment: env)
+    }
+
     /// Is there a session bus to ask? (`DBUS_SESSION_BUS_ADDRESS`, or the systemd user bus
     /// socket `$XDG_RUNTIME_DIR/bus` that GDBus falls back to.)
     static func sessionBusConfigured(_ env: [String: String]) -> Bool {

@@ -59,17 +59,9 @@ public final class KeyringGitCache: GitCredentialCache {
     /// Picks the backend as every sg tool does (SG_KEYRING, keyring.backend, else what answers).
     public static func open(_ collection: GitCacheCollection, config: KeyringConfig,
                             environment env: [String: String] = Environment.current) throws -> KeyringGitCache {
-        let choice = try KeyringSelection.choose(config: config, environment: env)
-        switch (choice.kind, collection) {
-        case (.secretService, .session):
-            return KeyringGitCache(backend: SecretServiceKeyring(collection: "session", timeoutMs: config.dbusTimeoutMs))
-        case (.file, .session):
-            if let run = env["XDG_RUNTIME_DIR"], run.hasPrefix("/"), FileSafety.exists(run) {
-                return KeyringGitCache(backend: try FileKeyring(directory: run + "/sg/git-session"))
-            }
-            return KeyringGitCache(backend: try KeyringSelection.make(choice, config: config, environment: env))
-        case (_, .persistent):
-            return KeyringGitCache(backend: try KeyringSelection.make(choice, config: config, environment: env))
+        switch collection {
+        case .session: return KeyringGitCache(backend: try KeyringSelection.session(folder: "git-session", config: config, environment: env))
+        case .persistent: return KeyringGitCache(backend: try KeyringSelection.backend(config: config, environment: env))
         }
     }
 

@@ -4,6 +4,7 @@ import SGPlugins
 /// Targets for the host-tool plugins (SGPlugins): their argv parsers and the JSON they print.
 let pluginFuzzTargets: [FuzzTarget] = [
     FuzzTarget(name: "plugin-args", summary: "SGPlugins argv parsers (AWSCredentialTool, AnsibleVaultClient) over NUL-separated arguments", run: fuzzPluginArguments),
+    FuzzTarget(name: "docker-credential", summary: "SGPlugins docker-credential-helpers input (server URL → DockerRegistry.key, store JSON) and KUBERNETES_EXEC_INFO", run: fuzzDockerCredential),
     FuzzTarget(name: "aws-process", summary: "AWSProcessCredentials.json over NUL-separated key id / secret / token: refused, or JSON that parses back to the same values", run: fuzzAWSProcess),
 ]
 
@@ -39,4 +40,19 @@ func fuzzAWSProcess(_ raw: UnsafeRawBufferPointer) {
           doc["Expiration"]?.text == "2027-01-15T08:00:00Z" else {
         fatalError("AWSProcessCredentials.json does not carry back the values it was given")
     }
+}
+
+/// What docker clients and kubectl hand the plugins: a server URL or a `store` JSON on stdin, and
+/// KUBERNETES_EXEC_INFO.
+func fuzzDockerCredential(_ raw: UnsafeRawBufferPointer) {
+    let input = secret(raw)
+    if let url = try? DockerCredentialProtocol.serverURL(input), let key = DockerRegistry.key(url) {
+        // A key is its own key: config rules and requests are normalised by the same function.
+        precondition(DockerRegistry.key(key) == key, "DockerRegistry.key is not idempotent")
+        precondition(!key.utf8.contains { $0 < 0x21 || $0 == 0x7F || $0 == 0x2F || $0 == 0x40 }, "a registry key holds a separator")
+    }
+    if let c = try? DockerCredentialProtocol.storeRequest(input) {
+        _ = try? DockerCredentialProtocol.encode(c)
+    }
+    _ = try? KubeExecCredential.apiVersion(execInfo: text(raw))
 }

@@ -58,7 +58,8 @@ final class InstalledToolTests: XCTestCase {
         }
         // The tools the README lists must all be in one of the two binaries.
         for tool in ["git-credential-sg", "sg-askpass", "sg-ssh-key", "sg-exec", "sg-secret", "sg-token",
-                     "sg-watch", "sg-doctor", "sg-aws-credential", "sg-ansible-vault-client"] {
+                     "sg-watch", "sg-doctor", "sg-aws-credential", "sg-ansible-vault-client", "docker-credential-sg",
+                     "sg-kube-credential"] {
             XCTAssertTrue(checked.contains(tool), "\(tool) is in neither sg-helpers nor sg-commands")
         }
         let sim = try ToolRunner.run(TestPaths.binary("sg-sim"), ["--version"], environment: env, timeout: 30)
@@ -92,7 +93,8 @@ final class InstalledToolTests: XCTestCase {
                                        attributes: [.posixPermissions: 0o600])
         let env = ToolRunner.environment(home: home, ["SG_CONFIG": config])
         for tool in ["git-credential-sg", "sg-askpass", "sg-secret", "sg-exec", "sg-token", "sg-ssh-key",
-                     "sg-watch", "sg-doctor", "sg-aws-credential", "sg-ansible-vault-client"] {
+                     "sg-watch", "sg-doctor", "sg-aws-credential", "sg-ansible-vault-client", "docker-credential-sg",
+                     "sg-kube-credential"] {
             let help = try ToolRunner.run(TestPaths.binary(tool), ["--help"], environment: env, timeout: 30)
             // ArgumentParser wraps help at 80 columns, which may break the line between the words.
             let words = (help.stdoutText + help.stderrText).split(whereSeparator: \.isWhitespace).joined(separator: " ")

@@ -27,7 +27,7 @@ final class FuzzRegressionTests: XCTestCase {
 
     func testEveryTargetIsListed() throws {
         let names = try targets()
-        for t in ["config", "yaml", "secrets-file", "askpass", "private-key", "pkcs12", "json", "json-literal", "ark-token", "git-credential", "terminal-text", "http-header", "identity-refresh", "event-stream", "cert-names", "plugin-args", "aws-process"] {
+        for t in ["config", "yaml", "secrets-file", "askpass", "private-key", "pkcs12", "json", "json-literal", "ark-token", "git-credential", "terminal-text", "http-header", "identity-refresh", "event-stream", "cert-names", "plugin-args", "aws-process", "docker-credential"] {
             XCTAssertTrue(names.contains(t), "sg-fuzz has a '\(t)' target")
         }
     }
