@@ -49,6 +49,8 @@ let package = Package(
         .executable(name: "sg-kube-credential", targets: ["sg-kube-credential"]),
         .executable(name: "sg-aws-credential", targets: ["sg-aws-credential"]),
         .executable(name: "sg-ansible-vault-client", targets: ["sg-ansible-vault-client"]),
+        .executable(name: "sg-helpers", targets: ["sg-helpers"]),
+        .executable(name: "sg-commands", targets: ["sg-commands"]),
         .executable(name: "sg-sim", targets: ["sg-sim"]),
         .executable(name: "sg-fuzz", targets: ["sg-fuzz"]),
     ],
@@ -92,41 +94,32 @@ let package = Package(
 
         .target(name: "SGPlugins", dependencies: ["SGCore", "SGResolver", "SGKeyring"], swiftSettings: strict),
 
+        // ---- the tools' entry points (docs/decisions.md "Installation and footprint") ----------
+        // SGHelpers: the tools other programs run on every use; never swift-argument-parser.
+        // SGCommand: the tools people type, on swift-argument-parser.
+        .target(name: "SGHelpers", dependencies: ["SGCore", "SGResolver", "SGTools", "SGSSH", "SGPlugins"],
+                swiftSettings: strict),
         .target(name: "SGCommand", dependencies: [
-            "SGCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "SGCore", "SGResolver", "SGTools", "SGSSH", "SGKeyring",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 
-        // ---- executables: argument parsing and output only --------------------------------
-        .executableTarget(name: "git-credential-sg", dependencies: ["SGCore", "SGResolver", "SGTools"], swiftSettings: strict),
-        .executableTarget(name: "sg-askpass", dependencies: ["SGCore", "SGTools", "SGSSH"], swiftSettings: strict),
-        .executableTarget(name: "sg-ssh-key", dependencies: [
-            "SGCore", "SGCommand", "SGResolver", "SGTools", "SGSSH",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: strict),
-        .executableTarget(name: "sg-exec", dependencies: [
-            "SGCore", "SGCommand", "SGTools",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: strict),
-        .executableTarget(name: "sg-secret", dependencies: [
-            "SGCore", "SGCommand", "SGResolver",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: strict),
-        .executableTarget(name: "sg-token", dependencies: [
-            "SGCore", "SGCommand", "SGResolver", "SGKeyring",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: strict),
-        .executableTarget(name: "sg-watch", dependencies: [
-            "SGCore", "SGCommand", "SGResolver", "SGTools",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: strict),
-        .executableTarget(name: "sg-doctor", dependencies: [
-            "SGCore", "SGCommand", "SGTools",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: strict),
+        // ---- executables: one line each. The per-tool ones are what `swift build` users and the
+        // tests run; the Debian package ships sg-helpers and sg-commands with the tool names as links.
+        .executableTarget(name: "git-credential-sg", dependencies: ["SGCore", "SGHelpers"], swiftSettings: strict),
+        .executableTarget(name: "sg-askpass", dependencies: ["SGCore", "SGHelpers"], swiftSettings: strict),
         .executableTarget(name: "docker-credential-sg", dependencies: ["SGPlugins"], swiftSettings: strict),
         .executableTarget(name: "sg-kube-credential", dependencies: ["SGPlugins"], swiftSettings: strict),
         .executableTarget(name: "sg-aws-credential", dependencies: ["SGPlugins"], swiftSettings: strict),
         .executableTarget(name: "sg-ansible-vault-client", dependencies: ["SGPlugins"], swiftSettings: strict),
+        .executableTarget(name: "sg-helpers", dependencies: ["SGCore", "SGHelpers"], swiftSettings: strict),
+        .executableTarget(name: "sg-ssh-key", dependencies: ["SGCore", "SGCommand"], swiftSettings: strict),
+        .executableTarget(name: "sg-exec", dependencies: ["SGCore", "SGCommand"], swiftSettings: strict),
+        .executableTarget(name: "sg-secret", dependencies: ["SGCore", "SGCommand"], swiftSettings: strict),
+        .executableTarget(name: "sg-token", dependencies: ["SGCore", "SGCommand"], swiftSettings: strict),
+        .executableTarget(name: "sg-watch", dependencies: ["SGCore", "SGCommand"], swiftSettings: strict),
+        .executableTarget(name: "sg-doctor", dependencies: ["SGCore", "SGCommand"], swiftSettings: strict),
+        .executableTarget(name: "sg-commands", dependencies: ["SGCore", "SGCommand"], swiftSettings: strict),
         .executableTarget(name: "sg-sim", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -23,7 +23,7 @@ public struct Config: Sendable {
     public func defaultProfile() throws -> Profile {
         if let name = defaultProfileName { return try profile(name) }
         if profiles.count == 1, let only = profiles.values.first { return only }
-        if profiles.isEmpty { throw SGError.config("no profiles defined (see docs/config.md); \(readSummary)") }
+        if profiles.isEmpty { throw SGError.config("no profiles defined (see man sg-config); \(readSummary)") }
         throw SGError.config("several profiles and no default: set default-profile or SG_PROFILE; \(readSummary)")
     }
 

@@ -80,7 +80,7 @@ public enum SGError: Error, Sendable, Equatable {
         case .usage(let m): return m
         case .malformedInput(let m): return "malformed input: \(m)"
         case .unknownSecret(let name, let read):
-            return "unknown secret '\(name)': define it under 'secrets:' in the config (see docs/config.md)" + (read.isEmpty ? "" : "; \(read)")
+            return "unknown secret '\(name)': define it under 'secrets:' in the config (see man sg-config)" + (read.isEmpty ? "" : "; \(read)")
         case .badReference(let m): return "bad reference: \(m)"
         case .unreachable(let m): return "appliance unreachable: \(m)"
         case .serviceUnavailable(let m): return "service unavailable: \(m)"

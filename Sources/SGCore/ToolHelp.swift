@@ -9,8 +9,8 @@ public enum ToolHelp {
     ENVIRONMENT: SG_CONFIG (config file), SG_PROFILE (default profile), SG_LOG=debug|info|warn|error \
     (what was read and why nothing matched, on stderr; never a secret), SG_KEYRING=file|secret-service, \
     SSH_AUTH_SOCK (ssh-agent), HTTPS_PROXY/NO_PROXY.
-    DOCS: README.md (quickstart, troubleshooting, exit codes) and docs/config.md in the sg sources; \
-    run sg-doctor to check a setup.
+    DOCS: man sg (overview, environment, exit codes), man sg-config (the config file), man TOOL; \
+    from the sources, README.md and docs/config.md. Run sg-doctor to check a setup.
     """
 
 }

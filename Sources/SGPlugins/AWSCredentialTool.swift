@@ -13,7 +13,7 @@ public enum AWSCredentialTool {
     static let usage = """
     usage: sg-aws-credential [--profile] NAME
     An AWS credential_process: prints the access key of the profile NAME of the sg config's
-    'aws.profiles' (docs/config.md) as {"Version":1,"AccessKeyId",...} on stdout, fetched from
+    'aws.profiles' (man sg-config) as {"Version":1,"AccessKeyId",...} on stdout, fetched from
     Safeguard by A2A, with an Expiration (default one hour) so that SDKs pick up a rotated key.
     In ~/.aws/config:
         [profile prod]
@@ -36,6 +36,8 @@ public enum AWSCredentialTool {
             switch try parse(arguments) {
             case .help:
                 Stderr.write(usage)   // stdout is the protocol's, as in git-credential-sg
+            case .version:
+                print(SGVersion.line(name))
             case .value(let name):
                 let config = try ConfigLoader.load()
                 let profile = try config.awsProfile(name)

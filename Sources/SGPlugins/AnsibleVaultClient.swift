@@ -17,7 +17,7 @@ public enum AnsibleVaultClient {
     static let usage = """
     usage: sg-ansible-vault-client [--vault-id NAME]
     An Ansible vault password client: prints the password of vault id NAME (default: 'default'),
-    mapped by the sg config's 'ansible.vault-ids' (docs/config.md), fetched from Safeguard by A2A.
+    mapped by the sg config's 'ansible.vault-ids' (man sg-config), fetched from Safeguard by A2A.
     Exit 2 when NAME is not mapped. In ansible.cfg:
         [defaults]
         vault_identity_list = prod@/usr/bin/sg-ansible-vault-client
@@ -41,6 +41,9 @@ public enum AnsibleVaultClient {
             switch try parse(arguments) {
             case .help:
                 Stderr.write(usage)   // stdout carries only the password
+                return 0
+            case .version:
+                print(SGVersion.line(name))
                 return 0
             case .value(let id):
                 let config = try ConfigLoader.load()

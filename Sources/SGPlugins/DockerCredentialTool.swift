@@ -18,7 +18,7 @@ public enum DockerCredentialTool {
 usage: docker-credential-sg <get|store|erase|list|version>
 A docker credential helper (docker, podman, buildah, skopeo): answers registries that the
 'docker:' rules of the sg config map with passwords fetched from Safeguard by A2A
-(docs/config.md, docs/plugins.md). Enable it per registry in ~/.docker/config.json:
+(man sg-config, man docker-credential-sg). Enable it per registry in ~/.docker/config.json:
     {"credHelpers": {"registry.corp:5000": "sg"}}
 Errors go to stdout with exit status 1, as the protocol wants; an unmapped registry answers
 'credentials not found in native keychain'. SG_LOG=debug explains on stderr.
@@ -32,6 +32,10 @@ Errors go to stdout with exit status 1, as the protocol wants; an unmapped regis
     public static func main(_ arguments: [String]) -> Never {
         Tool.harden()
         Log.bootstrap(tool: name)
+        if arguments == ["--version"] {
+            print(SGVersion.line(name))
+            exit(0)
+        }
         if arguments.contains("-h") || arguments.contains("--help") {
             Stderr.write(usage)
             exit(0)

@@ -11,7 +11,7 @@ public enum KubeCredentialTool {
     static let usage = """
 usage: sg-kube-credential [--entry] NAME
 kubectl's exec credential plugin: prints an ExecCredential with the bearer token of the 'kube:'
-entry NAME of the sg config (docs/config.md, docs/plugins.md), from sg's caches when they hold a
+entry NAME of the sg config (man sg-config, man sg-kube-credential), from sg's caches when they hold a
 fresh one. In a kubeconfig user:
     exec:
       apiVersion: client.authentication.k8s.io/v1beta1
@@ -35,9 +35,16 @@ fresh one. In a kubeconfig user:
 
     public static func main(_ arguments: [String]) -> Never {
         Tool.run(name) {
-            guard case .value(let name) = try parse(arguments) else {
+            let name: String
+            switch try parse(arguments) {
+            case .help:
                 Stderr.write(usage)   // stdout is the protocol's
                 return 0
+            case .version:
+                print(SGVersion.line(Self.name))
+                return 0
+            case .value(let entry):
+                name = entry
             }
             let version = try KubeExecCredential.apiVersion(execInfo: Environment.current["KUBERNETES_EXEC_INFO"])
             let config = try ConfigLoader.load()

@@ -1,7 +1,7 @@
 import SGCore
 
 /// The one command-line shape the plugins take, parsed by hand (the host tool runs them on every
-/// start or refresh): `-h`/`--help`, or one value given as `--OPTION VALUE`, `--OPTION=VALUE` or,
+/// start or refresh): `-h`/`--help`, `--version`, or one value given as `--OPTION VALUE`, `--OPTION=VALUE` or,
 /// where `bare` allows it, alone; without one, `absent` (or exit 64 when there is none). Every
 /// other argument is exit 64.
 ///
@@ -9,6 +9,7 @@ import SGCore
 public enum PluginArguments {
     public enum Parsed: Equatable, Sendable {
         case help
+        case version
         case value(String)
     }
 
@@ -24,6 +25,7 @@ public enum PluginArguments {
         while let arg = rest.popFirst() {
             switch arg {
             case "-h", "--help": return .help
+            case "--version": return .version
             case option:
                 guard let next = rest.popFirst() else { throw SGError.usage("\(option) needs a NAME") }
                 try set(next)

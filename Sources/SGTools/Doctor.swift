@@ -61,7 +61,7 @@ public struct Doctor {
         }
         var checks: [Check] = []
         if config.files.isEmpty {
-            checks.append(.problem("config", "no config file: \(config.readSummary); write one (docs/config.md)"))
+            checks.append(.problem("config", "no config file: \(config.readSummary); write one (man sg-config; /usr/share/doc/sg/examples/config.yaml)"))
             return checks
         }
         checks.append(.ok("config", config.readSummary))

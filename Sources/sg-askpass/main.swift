@@ -1,38 +1,5 @@
-// sg-askpass PROMPT: SSH_ASKPASS / GIT_ASKPASS program. The hot path (ssh runs it for every
-// prompt), so plain argv like git's helpers and no ArgumentParser. Prints the answer and a
-// newline on stdout and nothing else; a refusal is one line on stderr and exit 1.
-import SGCore
-import SGTools
-import SGSSH
-#if canImport(Glibc)
-import Glibc
-#endif
+// The sg-askpass executable (what the tests run); the Debian package installs the same entry
+// point in sg-helpers, run through a link named sg-askpass (SGHelpers/HelperTools.swift).
+import SGHelpers
 
-let arguments = CommandLine.arguments.dropFirst()
-if arguments.isEmpty || arguments.first == "-h" || arguments.first == "--help" {
-    Stderr.write("""
-    usage: sg-askpass PROMPT
-      Answers ssh's and git's password, passphrase and confirmation prompts from Safeguard, as
-      mapped by the ssh: and git: sections of the sg config (docs/config.md). Set
-      SSH_ASKPASS=sg-askpass (with SSH_ASKPASS_REQUIRE=force without a display) or GIT_ASKPASS=sg-askpass.
-      Exit 0 with the answer on stdout; exit 1 when the prompt is refused (host keys, retries,
-      unmapped prompts); other sysexits codes when fetching the answer failed.
-    \(ToolHelp.footer)
-
-    """)
-    exit(arguments.isEmpty ? ExitCode.usage.rawValue : Int32(0))
-}
-
-Tool.run("sg-askpass") {
-    // gnome-ssh-askpass joins every argument; ssh and git pass exactly one.
-    let prompt = arguments.joined(separator: " ")
-    switch try AskpassTool.answer(prompt: prompt, environment: Environment.current) {
-    case .answer(let value):
-        SecretOutput.write(value, newline: true)
-        return 0
-    case .refused(let why):
-        // A refusal may quote the prompt (a key path, a key comment): escaped like every error.
-        Stderr.write("sg-askpass: \(why.escapingControlCharacters())\n")
-        return AskpassDecision.refusalExitCode
-    }
-}
+HelperTools.run("sg-askpass")

@@ -8,6 +8,7 @@ struct SGSim: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sg-sim",
         abstract: "A simulated Safeguard appliance and CyberArk Identity tenant for demos and tests.",
+        version: "sg-sim \(simVersion)",
         subcommands: [Start.self])
 }
 

@@ -8,6 +8,7 @@ nothing is subtracted, and every tool is measured the same way. Compared command
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import re
@@ -132,7 +133,7 @@ _COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
 
 STRIP_DIR: str | None = None   # set by bench_run: where debug-stripped copies are kept
-STRIP_ROOT: str = "/nonexistent"  # binaries under this folder are stripped before callgrind
+STRIP_ROOTS: list[str] = []     # binaries under these folders are stripped before callgrind
 
 
 def debug_stripped(path: str) -> str:
@@ -142,7 +143,11 @@ def debug_stripped(path: str) -> str:
     if not STRIP_DIR:
         return path
     os.makedirs(STRIP_DIR, exist_ok=True)
-    dst = os.path.join(STRIP_DIR, os.path.basename(path))
+    # One folder per source folder: a --baseline build has the same tool names, and the name
+    # itself must stay (a multi-call binary dispatches on it).
+    folder = hashlib.sha256(os.path.dirname(os.path.abspath(path)).encode()).hexdigest()[:12]
+    os.makedirs(os.path.join(STRIP_DIR, folder), exist_ok=True)
+    dst = os.path.join(STRIP_DIR, folder, os.path.basename(path))
     if not os.path.exists(dst) or os.path.getmtime(dst) < os.path.getmtime(path):
         subprocess.run(["objcopy", "--strip-debug", path, dst + ".tmp"], check=True)
         os.chmod(dst + ".tmp", 0o755)
@@ -155,7 +160,7 @@ def instructions(cmd: Cmd) -> int:
     total = 0
     for st in cmd.steps:
         argv = list(st.argv)
-        if STRIP_DIR and os.path.realpath(argv[0]).startswith(os.path.realpath(STRIP_ROOT)):
+        if STRIP_DIR and any(os.path.realpath(argv[0]).startswith(os.path.realpath(r)) for r in STRIP_ROOTS):
             argv[0] = debug_stripped(argv[0])
         with open(st.stdin or DEVNULL, "rb") as fin:
             p = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],

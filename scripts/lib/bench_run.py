@@ -129,11 +129,35 @@ class Bench:
         return Cmd.one(label, argv, self.base)
 
     def measure(self, row, cmds, runs, rss=True):
+        cmds = cmds + self.baseline_twins(row, cmds)
         interleaved(cmds, self.runs(runs))
         for c in cmds:
             if rss:
                 peak_rss(c)
             self.rows.append((row, c))
+
+    def baseline_twins(self, row, cmds):
+        """With --baseline DIR (rows 1 and 4, the hot paths): each sg command again with the same
+        tool from DIR, measured in the same interleaving, so a change to how the tools are built
+        (issue 16: one multi-call binary, stripping) is compared with the build before it on
+        the same machine at the same moment. The bar: at most 1 % more instructions and a wall
+        ratio whose 95 % interval reaches 1.0."""
+        if not self.a.baseline or row not in ("1", "4"):
+            return []
+        twins = []
+        for c in cmds:
+            st = c.steps[0]
+            if os.path.dirname(st.argv[0]) != self.bin:
+                continue
+            tool = os.path.basename(st.argv[0])
+            twin = Cmd.one(c.label.replace(tool, f"{tool} [baseline]", 1),
+                           [os.path.join(self.a.baseline, tool), *st.argv[1:]], c.env, stdin=st.stdin, ok_rc=c.ok_rc)
+            check(twin)
+            twins.append(twin)
+            self.bars.append((f"{row}. {tool} vs baseline: ≤ 1 % more instructions, wall CI reaches 1.0",
+                              c, twin, "same", 1.01))
+            self.cg_cmds += [c, twin]
+        return twins
 
     # ---- rows -----------------------------------------------------------------------------
     def row1(self):
@@ -582,6 +606,32 @@ class Bench:
             L.append(f"- {label}: " + "; ".join(f"`{n}` {p:.0f} %" for n, p in fns))
         return L
 
+    # ---- footprint ------------------------------------------------------------------------------
+    TOOLS = ("git-credential-sg", "sg-askpass", "sg-ssh-key", "sg-exec", "sg-secret", "sg-token", "sg-watch",
+             "sg-doctor", "sg-helpers", "sg-commands", "sg-sim")
+
+    def installed_sizes(self):
+        """Each binary as built and stripped as scripts/package strips it, and the Debian
+        package's Installed-Size when dist/ holds one (issue 16: ≤ 40 MB for the tools)."""
+        import glob
+        import tempfile
+        L = ["", "### Installed size", "",
+             "| binary | as built MB | stripped MB |", "|---|---:|---:|"]
+        with tempfile.TemporaryDirectory() as d:
+            for name in self.TOOLS:
+                p = os.path.join(self.bin, name)
+                if not os.path.isfile(p):
+                    continue
+                out = os.path.join(d, name)
+                subprocess.run(["strip", "--remove-section=.comment", "--remove-section=.note", "-o", out, p], check=True)
+                L.append(f"| {name} | {os.path.getsize(p) / 1e6:.1f} | {os.path.getsize(out) / 1e6:.1f} |")
+        root = os.path.dirname(os.path.dirname(os.path.abspath(self.a.out)))
+        for deb in sorted(glob.glob(os.path.join(root, "dist", "*.deb"))):
+            fields = subprocess.run(["dpkg-deb", "-f", deb, "Installed-Size"], capture_output=True, text=True).stdout.strip()
+            L.append(f"| package {os.path.basename(deb)} | Installed-Size {int(fields) / 1024:.1f} MiB | .deb {os.path.getsize(deb) / 1e6:.1f} MB |"
+                     if fields.isdigit() else f"| package {os.path.basename(deb)} | ? | ? |")
+        return L
+
     # ---- report -----------------------------------------------------------------------------
     def header(self):
         cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
@@ -628,6 +678,10 @@ class Bench:
             if kind == "le":
                 ok = r <= limit
                 shown = f"{r:.2f}× ({lo:.2f}–{hi:.2f})"
+            elif kind == "same":
+                ok = lo <= 1.0 and bool(s.instructions and b.instructions) and s.instructions <= limit * b.instructions
+                shown = f"{r:.3f}× ({lo:.3f}–{hi:.3f})"
+                ir = f"{s.instructions / b.instructions:.4f}×" if s.instructions and b.instructions else ""
             else:
                 sp, slo, shi = 1 / r, 1 / hi, 1 / lo
                 ok = sp >= limit if limit > 1 else sp > limit
@@ -636,6 +690,7 @@ class Bench:
         for row, c in self.rows:
             if isinstance(c, str):
                 L.append(f"| {row}. {c} | | | not run |")
+        L += self.installed_sizes()
         L += ["", "### Start-up breakdown", "",
               "| process | median ms | instructions | relocations (ld.so) | shared objects initialised | libcurl | libsecret |",
               "|---|---:|---:|---:|---:|---|---|"]
@@ -658,11 +713,15 @@ def main():
         ap.add_argument(o, required=True)
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--rows", default="12345689")
+    ap.add_argument("--baseline", help="a folder of the same tools from another build, compared in rows 1 and 4")
     a = ap.parse_args()
     os.sched_setaffinity(0, {1} if os.cpu_count() > 1 else {0})
     import bench_measure
     bench_measure.STRIP_DIR = os.path.join(os.path.dirname(os.path.abspath(a.out)), "stripped")
-    bench_measure.STRIP_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(a.out)))  # the repository
+    bench_measure.STRIP_ROOTS = [os.path.dirname(os.path.dirname(os.path.abspath(a.out)))]  # the repository
+    if a.baseline:
+        a.baseline = os.path.abspath(a.baseline)
+        bench_measure.STRIP_ROOTS.append(a.baseline)
     b = Bench(a)
     b.load0 = " ".join(open("/proc/loadavg").read().split()[:3])
     if os.environ.get("BENCH_BUILD_NOTE"):
