@@ -13,6 +13,7 @@ import argparse
 import collections
 import json
 import os
+import re
 import platform
 import shutil
 import statistics
@@ -608,7 +609,23 @@ class Bench:
 
     # ---- footprint ------------------------------------------------------------------------------
     TOOLS = ("git-credential-sg", "sg-askpass", "sg-ssh-key", "sg-exec", "sg-secret", "sg-token", "sg-watch",
-             "sg-doctor", "sg-helpers", "sg-commands", "sg-sim")
+             "sg-doctor", "docker-credential-sg", "sg-kube-credential", "sg-aws-credential",
+             "sg-ansible-vault-client", "sg-helpers", "sg-commands", "sg-sim")
+
+    @staticmethod
+    def library_names():
+        """The C libraries' name prefixes, read from scripts/check-symbols (their one definition)."""
+        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        for line in open(os.path.join(here, "check-symbols")):
+            if line.startswith("library_names="):
+                return re.compile(line.split("=", 1)[1].strip().strip("'"))
+        raise RuntimeError("scripts/check-symbols has no library_names line")
+
+    @staticmethod
+    def exported(path):
+        """Names `nm -D --defined-only` lists: what the executable exports to every library it loads."""
+        out = subprocess.run(["nm", "-D", "--defined-only", path], capture_output=True, text=True).stdout
+        return [f[2] for f in (l.split() for l in out.splitlines()) if len(f) >= 3]
 
     def installed_sizes(self):
         """Each binary as built and stripped as scripts/package strips it, and the Debian
@@ -616,7 +633,9 @@ class Bench:
         import glob
         import tempfile
         L = ["", "### Installed size", "",
-             "| binary | as built MB | stripped MB |", "|---|---:|---:|"]
+             "| binary | as built MB | stripped MB | exported dynamic symbols | of them C-library names |",
+             "|---|---:|---:|---:|---:|"]
+        names = self.library_names()
         with tempfile.TemporaryDirectory() as d:
             for name in self.TOOLS:
                 p = os.path.join(self.bin, name)
@@ -624,7 +643,9 @@ class Bench:
                     continue
                 out = os.path.join(d, name)
                 subprocess.run(["strip", "--remove-section=.comment", "--remove-section=.note", "-o", out, p], check=True)
-                L.append(f"| {name} | {os.path.getsize(p) / 1e6:.1f} | {os.path.getsize(out) / 1e6:.1f} |")
+                syms = self.exported(p)
+                clib = sum(1 for n in syms if names.match(n))
+                L.append(f"| {name} | {os.path.getsize(p) / 1e6:.1f} | {os.path.getsize(out) / 1e6:.1f} | {len(syms)} | {clib} |")
         root = os.path.dirname(os.path.dirname(os.path.abspath(self.a.out)))
         for deb in sorted(glob.glob(os.path.join(root, "dist", "*.deb"))):
             fields = subprocess.run(["dpkg-deb", "-f", deb, "Installed-Size"], capture_output=True, text=True).stdout.strip()
