@@ -85,6 +85,10 @@ static pthread_mutex_t call_lock = PTHREAD_MUTEX_INITIALIZER;
 static char load_error[320];
 static int load_ok = 0;
 static SecretService *service;   /* the libsecret singleton, kept for the process */
+/* The session bus the probe asked, kept when it found a Secret Service: GDBus's shared
+ * connection lives only while someone holds it, so dropping it here made libsecret open a second
+ * connection (connect, auth, Hello) right after (docs/secret-service-startup.md). */
+static GDBusConnection *probe_bus;
 
 #define SG_NAME(field, symbol) #symbol,
 static const char *const symbols[] = { SG_SECRET_FUNCTIONS(SG_NAME) };
@@ -280,7 +284,10 @@ int sgsecret_probe(int timeout_ms, sgsecret_error *err) {
         fn.free(names);
         fn.variant_unref(reply);
     }
-    fn.object_unref(bus);
+    /* A Secret Service to use: keep the shared connection for libsecret (which takes the same
+     * g_bus_get singleton) instead of closing it and connecting again. */
+    if (rc != 0 && !probe_bus) probe_bus = bus;
+    else fn.object_unref(bus);
     END(rc);
 }
 
