@@ -171,6 +171,12 @@ final class SGWatchTests: XCTestCase {
         try startWatch(["sg:rotating-pw"])
         try waitFor("the first value") { handlerValue == first }
         try waitFor("the hub connection") { (try hub()["handshaken"] as? Int ?? 0) == 1 }
+        // The handshake is followed by a re-check of every watched secret. Stopping the sim while
+        // that fetch is in flight lets the transport's retry reach the restarted sim and find the
+        // rotated value without a reconnect, which is not what this test is about: wait for it.
+        try waitFor("the re-check after the handshake") {
+            try sim.log().filter { $0.path.lowercased().contains("/a2a/v4/credentials") }.count >= 2
+        }
 
         sim.stop()
         try waitFor("the loss to be noticed") { stderrText.contains("event stream lost") }
