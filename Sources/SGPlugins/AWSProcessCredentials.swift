@@ -43,13 +43,12 @@ public struct AWSProcessCredentials: Sendable {
                                      expiration: expiries.min())
     }
 
-    /// The JSON document, built straight from the secret bytes. An empty or non-UTF-8 value is
-    /// refused (exit 76): the SDK would fail on it later with a message that names nothing of sg.
+    /// The JSON document, written by `JSONValue` straight from the secret bytes. An empty or
+    /// non-UTF-8 value is refused (exit 76): the SDK would fail on it later with a message that
+    /// names nothing of sg.
     public func json() throws -> SecretBytes {
         var members: [(String, SecretBytes)] = [("AccessKeyId", accessKeyID), ("SecretAccessKey", secretAccessKey)]
         if let sessionToken { members.append(("SessionToken", sessionToken)) }
-        let out = SecretBuffer(capacity: 256)
-        out.append("{\"Version\":1")
         for (key, value) in members {
             guard !value.isEmpty else {
                 throw SGError.unexpectedResponse("aws profile \(profile): the \(key) fetched is empty (is it set in Safeguard?)")
@@ -57,11 +56,9 @@ public struct AWSProcessCredentials: Sendable {
             guard value.isValidUTF8 else {
                 throw SGError.unexpectedResponse("aws profile \(profile): the \(key) fetched is not UTF-8 text")
             }
-            out.append(",\"\(key)\":")
-            JSONString.appendLiteral(value, to: out)
         }
-        if let expiration { out.append(",\"Expiration\":\"\(expiration.rfc3339)\"") }
-        out.append("}")
-        return out.take()
+        var document: [(String, JSONValue)] = [("Version", .number("1"))] + members.map { ($0.0, .string($0.1)) }
+        if let expiration { document.append(("Expiration", .text(expiration.rfc3339))) }
+        return JSONValue.object(document).serialized()
     }
 }
