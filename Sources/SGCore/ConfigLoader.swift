@@ -18,7 +18,6 @@ public enum ConfigLoader {
     /// Loads the system file and the user's file layered on it; `SG_PROFILE` picks the default profile.
     public static func load(environment env: [String: String] = Environment.current,
                             systemPath: String = ConfigLoader.systemPath) throws -> Config {
-        var config = Config()
         var layers: [Config] = []
         let user = userPath(environment: env)
         let searched = systemPath == user ? [user] : [systemPath, user]
@@ -33,7 +32,9 @@ public enum ConfigLoader {
         if let explicit = env["SG_CONFIG"], !explicit.isEmpty, !FileSafety.exists(explicit) {
             throw SGError.config("SG_CONFIG names \(explicit), which does not exist")
         }
-        for layer in layers { config.merge(layer) }
+        // The first file found is the base (merging it into an empty Config would only copy it).
+        var config = layers.first ?? Config()
+        for layer in layers.dropFirst() { config.merge(layer) }
         config.searched = searched
         if let p = env["SG_PROFILE"], !p.isEmpty {
             config.defaultProfileName = p
@@ -97,6 +98,11 @@ extension KeyringConfig {
 }
 
 /// A YAML node with the file it came from, for error messages.
+///
+/// Every `what` (the words an error names the node by) is an autoclosure: it is built only when
+/// there is an error to report, not for each of the hundreds of nodes a valid file holds
+/// (docs/secret-service-startup.md measured the eager strings and hashed key sets at a third of
+/// sg's parsing cost).
 struct YNode {
     let node: YAMLNode
     let file: String
@@ -107,25 +113,28 @@ struct YNode {
         .config("\(file):\(line): \(message)")
     }
 
-    /// A mapping whose keys must all be in `allowed`.
-    func mapping(_ what: String, allowed: Set<String>) throws -> [(key: String, value: YNode)] {
-        guard case .mapping(let m) = node.kind else { throw error("\(what) must be a mapping") }
-        var seen: Set<String> = []
+    /// A mapping whose keys must all be in `allowed` (empty: any key, for free-form names).
+    /// `allowed` is a short constant list, searched in order: a constant array literal costs
+    /// nothing to pass, while a `Set` literal is built and hashed anew on every call.
+    func mapping(_ what: @autoclosure () -> String, allowed: [String]) throws -> [(key: String, value: YNode)] {
+        guard case .mapping(let m) = node.kind else { throw error("\(what()) must be a mapping") }
         var out: [(key: String, value: YNode)] = []
-        for (k, v) in m {
-            guard case .scalar(let key) = k.kind else { throw YNode(node: k, file: file).error("keys must be plain words") }
+        out.reserveCapacity(m.count)
+        var seen = KeySeen()
+        for pair in m {
+            guard case .scalar(let key) = pair.key.kind else { throw YNode(node: pair.key, file: file).error("keys must be plain words") }
             if !allowed.isEmpty && !allowed.contains(key) {
-                throw YNode(node: k, file: file).error("unknown key '\(key)' in \(what) (allowed: \(allowed.sorted().joined(separator: ", ")))")
+                throw YNode(node: pair.key, file: file).error("unknown key '\(key)' in \(what()) (allowed: \(allowed.sorted().joined(separator: ", ")))")
             }
-            if !seen.insert(key).inserted { throw YNode(node: k, file: file).error("duplicate key '\(key)' in \(what)") }
-            out.append((key, YNode(node: v, file: file)))
+            if seen.repeats(key, among: out) { throw YNode(node: pair.key, file: file).error("duplicate key '\(key)' in \(what())") }
+            out.append((key, YNode(node: pair.value, file: file)))
         }
         return out
     }
 
     /// A mapping of free-form names (profiles, secrets).
-    func namedMapping(_ what: String) throws -> [(key: String, value: YNode)] {
-        try mapping(what, allowed: [])
+    func namedMapping(_ what: @autoclosure () -> String) throws -> [(key: String, value: YNode)] {
+        try mapping(what(), allowed: [])
     }
 
     /// The named entries of a section whose one key holds them (`aws: {profiles: {NAME: …}}`),
@@ -141,59 +150,79 @@ struct YNode {
         return out
     }
 
-    func string(_ what: String) throws -> String {
-        guard case .scalar(let s) = node.kind else { throw error("\(what) must be a single value") }
+    func string(_ what: @autoclosure () -> String) throws -> String {
+        guard case .scalar(let s) = node.kind else { throw error("\(what()) must be a single value") }
         return s
     }
 
-    func int(_ what: String, range: ClosedRange<Int>) throws -> Int {
-        let s = try string(what)
-        guard let v = Int(s), range.contains(v) else { throw error("\(what) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(s.prefix(40))'") }
+    func int(_ what: @autoclosure () -> String, range: ClosedRange<Int>) throws -> Int {
+        let s = try string(what())
+        guard let v = Int(s), range.contains(v) else { throw error("\(what()) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(s.prefix(40))'") }
         return v
     }
 
-    func seconds(_ what: String) throws -> Double {
-        let s = try string(what)
-        guard let v = Double(s), v > 0, v <= 3600 else { throw error("\(what) must be a number of seconds (0 < n <= 3600)") }
+    func seconds(_ what: @autoclosure () -> String) throws -> Double {
+        let s = try string(what())
+        guard let v = Double(s), v > 0, v <= 3600 else { throw error("\(what()) must be a number of seconds (0 < n <= 3600)") }
         return v
     }
 
-    func bool(_ what: String) throws -> Bool {
-        switch try string(what).lowercased() {
+    func bool(_ what: @autoclosure () -> String) throws -> Bool {
+        switch try string(what()).lowercased() {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false
-        default: throw error("\(what) must be true or false")
+        default: throw error("\(what()) must be true or false")
         }
     }
 
     /// A secret reference (`sg:NAME`, `sg:NAME#FIELD`, `sg:token/PROFILE`), never a value: a
     /// section that maps a host tool's name to a secret holds no secret itself.
-    func reference(_ what: String) throws -> SecretReference {
-        let text = try string(what)
+    func reference(_ what: @autoclosure () -> String) throws -> SecretReference {
+        let text = try string(what())
         guard SecretReference.looksLikeReference(text) else {
-            throw error("\(what) is a reference (sg:NAME or sg:NAME#FIELD), never the secret itself")
+            throw error("\(what()) is a reference (sg:NAME or sg:NAME#FIELD), never the secret itself")
         }
-        do { return try SecretReference(parsing: text) } catch let e as SGError { throw error("\(what): \(e.message)") }
+        do { return try SecretReference(parsing: text) } catch let e as SGError { throw error("\(what()): \(e.message)") }
     }
 
-    func list(_ what: String) throws -> [YNode] {
+    func list(_ what: @autoclosure () -> String) throws -> [YNode] {
         switch node.kind {
         case .sequence(let s): return s.map { YNode(node: $0, file: file) }
         case .scalar: return [self]
-        default: throw error("\(what) must be a list")
+        default: throw error("\(what()) must be a list")
         }
+    }
+}
+
+/// The duplicate-key check of `YNode.mapping`: a scan of the keys kept so far while the mapping
+/// is small, a hashed set from the 128th key on, so a file with thousands of secrets stays
+/// linear. Below that the scan is the cheaper one: comparing short names costs a few
+/// instructions, hashing one a few hundred, and the set's first use in a process more than the
+/// whole scan (measured on sg-sim's 64-secret config, docs/secret-service-startup.md).
+struct KeySeen {
+    private var hashed: Set<String>?
+    private static let scanLimit = 128
+
+    mutating func repeats(_ key: String, among kept: [(key: String, value: YNode)]) -> Bool {
+        if hashed == nil {
+            if kept.count < Self.scanLimit { return kept.contains { $0.key == key } }
+            hashed = Set(kept.lazy.map(\.key))
+        }
+        return !hashed!.insert(key).inserted
     }
 }
 
 struct ConfigParser {
     let file: String
     let home: String
+    /// The folder relative paths in the file start from.
+    let folder: String
     var holdsInlineSecrets = false
-    var folder: String { parentFolder(of: file) }
 
     init(file: String, home: String) {
         self.file = file
         self.home = home
+        self.folder = parentFolder(of: file)
     }
 
     mutating func parse(_ text: String) throws -> Config {
@@ -226,7 +255,9 @@ struct ConfigParser {
                     config.profiles[name] = try parseProfile(name, p)
                 }
             case "secrets":
-                for (name, s) in try value.namedMapping("secrets") {
+                let named = try value.namedMapping("secrets")
+                config.secrets.reserveCapacity(named.count)
+                for (name, s) in named {
                     guard SecretReference.isValidName(name) else { throw s.error("bad secret name '\(name)': use letters, digits, '.', '_', '-'") }
                     config.secrets[name] = try parseSecret(name, s)
                 }
@@ -243,7 +274,7 @@ struct ConfigParser {
             }
         }
         for (name, s) in config.secrets {
-            if let p = s.profile, config.profiles[p] == nil {
+            if let p = s.profile, config.profiles.index(forKey: p) == nil {
                 throw SGError.config("\(file): secret '\(name)' uses profile '\(p)', which is not defined here")
             }
         }
@@ -266,27 +297,27 @@ struct ConfigParser {
         return nil
     }
 
-    func path(_ node: YNode, _ what: String) throws -> String {
-        let raw = try node.string(what)
-        guard !raw.isEmpty else { throw node.error("\(what) is empty") }
+    func path(_ node: YNode, _ what: @autoclosure () -> String) throws -> String {
+        let raw = try node.string(what())
+        guard !raw.isEmpty else { throw node.error("\(what()) is empty") }
         if raw.hasPrefix("~/") { return home + raw.dropFirst(1) }
         if raw.hasPrefix("/") { return raw }
         return folder + "/" + raw
     }
 
-    mutating func source(_ node: YNode, _ what: String) throws -> SecretSource {
+    mutating func source(_ node: YNode, _ what: @autoclosure () -> String) throws -> SecretSource {
         if case .scalar = node.node.kind {
             holdsInlineSecrets = true
-            return .literal(SecretBytes(string: try node.string(what)))
+            return .literal(SecretBytes(string: try node.string(what())))
         }
-        let m = try node.mapping(what, allowed: ["env", "file", "command"])
+        let m = try node.mapping(what(), allowed: ["env", "file", "command"])
         guard m.count == 1, let (kind, value) = m.first else {
-            throw node.error("\(what) takes exactly one of env, file, command")
+            throw node.error("\(what()) takes exactly one of env, file, command")
         }
         switch kind {
-        case "env": return .env(try value.string("\(what).env"))
-        case "file": return .file(try path(value, "\(what).file"))
-        default: return .command(try value.string("\(what).command"))
+        case "env": return .env(try value.string("\(what()).env"))
+        case "file": return .file(try path(value, "\(what()).file"))
+        default: return .command(try value.string("\(what()).command"))
         }
     }
 
@@ -331,13 +362,13 @@ struct ConfigParser {
         return .pem(cert: try path(cert, "client.cert"), key: try path(key, "client.key"), passphrase: pass)
     }
 
-    static let tlsKeys: Set<String> = ["ca", "pin", "insecure", "tls-max", "timeouts", "pool", "client"]
+    static let tlsKeys = ["ca", "pin", "insecure", "tls-max", "timeouts", "pool", "client"]
 
     /// A profile's entries, allowed: `kind`, the TLS keys every kind shares and the kind's own
     /// `keys`; the TLS ones are already read into `tls`, so each kind reads only its own.
-    mutating func profileEntries(_ name: String, _ node: YNode, keys: Set<String>,
+    mutating func profileEntries(_ name: String, _ node: YNode, keys: [String],
                                  tls: inout TLSSettings) throws -> [(key: String, value: YNode)] {
-        let entries = try node.mapping("profile \(name)", allowed: Self.tlsKeys.union(keys).union(["kind"]))
+        let entries = try node.mapping("profile \(name)", allowed: ["kind"] + Self.tlsKeys + keys)
         try parseTLS(entries, profile: name, into: &tls)
         return entries
     }
@@ -348,7 +379,7 @@ struct ConfigParser {
         switch kind {
         case "safeguard":
             var p = SafeguardProfile(name: name)
-            let keys: Set<String> = ["appliances", "api-version", "provider", "username", "password", "otp", "login"]
+            let keys = ["appliances", "api-version", "provider", "username", "password", "otp", "login"]
             for (key, value) in try profileEntries(name, node, keys: keys, tls: &p.tls) {
                 switch key {
                 case "appliances": p.appliances = try value.list("appliances").map { try appliance($0) }
@@ -368,7 +399,7 @@ struct ConfigParser {
             return .safeguard(p)
         case "cyberark-identity":
             var p = IdentityProfile(name: name)
-            let keys: Set<String> = ["tenant", "username", "password", "mechanism", "otp", "service-user", "cache-name"]
+            let keys = ["tenant", "username", "password", "mechanism", "otp", "service-user", "cache-name"]
             for (key, value) in try profileEntries(name, node, keys: keys, tls: &p.tls) {
                 switch key {
                 case "tenant":

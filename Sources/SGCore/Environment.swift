@@ -2,10 +2,13 @@
 import Glibc
 #endif
 
-/// The process environment as a dictionary, read once.
+/// The process environment as a dictionary.
 public enum Environment {
     public static var current: [String: String] {
-        var out: [String: String] = [:]
+        // Sized once: growing the dictionary a variable at a time re-hashed it a dozen times.
+        var count = 0
+        while environ[count] != nil { count += 1 }
+        var out = [String: String](minimumCapacity: count)
         var p = environ
         while let entry = p.pointee {
             // On the bytes: String(cString:) plus index walking cost ~4,000 instructions a variable.

@@ -108,7 +108,7 @@ public enum FileSafety {
     /// Every folder above the path as given and above the path the descriptor has (they differ
     /// when a symlink is on the way: both the link's folder and the target's matter).
     static func checkFolders(above path: String, opened fd: Int32) throws {
-        var seen: Set<String> = []
+        var seen: [String] = []   // a few folders: a scan costs less than hashing them
         var given = path
         if !given.hasPrefix("/") {
             var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
@@ -125,7 +125,10 @@ public enum FileSafety {
         for start in [given, real].compactMap({ $0 }) {
             var folder = parentFolder(of: start)
             while true {
-                if seen.insert(folder).inserted { try checkFolder(folder, holding: path) }
+                // A folder checked on the first walk had its parents checked after it.
+                guard !seen.contains(folder) else { break }
+                seen.append(folder)
+                try checkFolder(folder, holding: path)
                 if folder == "/" { break }
                 folder = parentFolder(of: folder)
             }

@@ -12,7 +12,15 @@ public struct YAMLNode {
     public enum Kind {
         case scalar(String)
         case sequence([YAMLNode])
-        case mapping([(key: YAMLNode, value: YAMLNode)])
+        case mapping([Pair])
+    }
+
+    /// One key and its value, in the order the mapping lists them. A struct rather than a tuple:
+    /// the runtime copies and frees tuples element by element through generic code, a struct
+    /// through its own compiled functions.
+    public struct Pair {
+        public let key: YAMLNode
+        public let value: YAMLNode
     }
 
     public let kind: Kind
@@ -114,13 +122,18 @@ struct YAMLComposer {
         let height: Int
     }
 
-    /// A sequence or mapping whose end event has not come yet.
+    /// The children of every open collection, innermost last: one stack for the whole document
+    /// rather than a growing array per collection, so each collection is allocated once, at its
+    /// end, at its final size.
+    private var children: [YAMLNode] = []
+
+    /// A sequence or mapping whose end event has not come yet; its children are `children[first...]`.
     struct Frame {
         let mapping: Bool
         let tag: String
         let line: Int
         let anchor: String?
-        var items: [YAMLNode] = []
+        let first: Int
         var nodes = 1
         var bytes = 0
         var height = 1
@@ -159,19 +172,15 @@ struct YAMLComposer {
             try add(Composed(node: node, nodes: 1, bytes: Int(s.length), height: 1), anchor: Self.name(s.anchor), line: line)
         case YAML_SEQUENCE_START_EVENT:
             let s = event.data.sequence_start
-            try start(Frame(mapping: false, tag: Self.tag(s.tag, default: Self.seqTag), line: line, anchor: Self.name(s.anchor)))
+            try start(Frame(mapping: false, tag: Self.tag(s.tag, default: Self.seqTag), line: line, anchor: Self.name(s.anchor),
+                            first: children.count))
         case YAML_MAPPING_START_EVENT:
             let m = event.data.mapping_start
-            try start(Frame(mapping: true, tag: Self.tag(m.tag, default: Self.mapTag), line: line, anchor: Self.name(m.anchor)))
+            try start(Frame(mapping: true, tag: Self.tag(m.tag, default: Self.mapTag), line: line, anchor: Self.name(m.anchor),
+                            first: children.count))
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             guard let frame = open.popLast() else { throw YAMLError(line: line, "a collection ends that never started") }
-            let kind: YAMLNode.Kind
-            if frame.mapping {
-                kind = .mapping(stride(from: 0, to: frame.items.count - 1, by: 2).map { (key: frame.items[$0], value: frame.items[$0 + 1]) })
-            } else {
-                kind = .sequence(frame.items)
-            }
-            let node = YAMLNode(kind: kind, tag: frame.tag, line: frame.line, plainUntagged: false)
+            let node = YAMLNode(kind: collect(frame), tag: frame.tag, line: frame.line, plainUntagged: false)
             // Its nodes and bytes were counted as they came; only the parent's totals grow now.
             try finish(Composed(node: node, nodes: frame.nodes, bytes: frame.bytes, height: frame.height), anchor: frame.anchor, line: frame.line)
         case YAML_ALIAS_EVENT:
@@ -189,32 +198,47 @@ struct YAMLComposer {
         }
     }
 
+    /// Takes a closing collection's children off the stack: a sequence's items, or a mapping's
+    /// keys and values in pairs (libyaml always gives a key its value, a null scalar if none).
+    private mutating func collect(_ frame: Frame) -> YAMLNode.Kind {
+        defer { children.removeSubrange(frame.first...) }
+        let items = children[frame.first...]
+        guard frame.mapping else { return .sequence(Array(items)) }
+        var pairs: [YAMLNode.Pair] = []
+        pairs.reserveCapacity(items.count / 2)
+        var i = items.startIndex
+        while i + 1 < items.endIndex {
+            pairs.append(YAMLNode.Pair(key: items[i], value: items[i + 1]))
+            i += 2
+        }
+        return .mapping(pairs)
+    }
+
     /// Counts a new scalar or alias against every limit, then places it.
     private mutating func add(_ composed: Composed, anchor: String?, line: Int) throws {
-        try admit(composed, line: line)
+        try admit(nodes: composed.nodes, bytes: composed.bytes, height: composed.height, line: line)
         try finish(composed, anchor: anchor, line: line)
     }
 
     private mutating func start(_ frame: Frame) throws {
-        try admit(Composed(node: YAMLNode(kind: .sequence([]), tag: frame.tag, line: frame.line, plainUntagged: false),
-                           nodes: 1, bytes: 0, height: 1), line: frame.line)
+        try admit(nodes: 1, bytes: 0, height: 1, line: frame.line)
         open.append(frame)
     }
 
     /// The limits, checked before the node is kept: its depth (with the height an alias brings),
     /// the document's node count and its scalar bytes, aliases expanded.
-    private mutating func admit(_ composed: Composed, line: Int) throws {
+    private mutating func admit(nodes added: Int, bytes addedBytes: Int, height: Int, line: Int) throws {
         if open.isEmpty && root != nil {
             throw YAMLError(line: line, "a second document; this file holds one")
         }
-        guard open.count + composed.height <= YAML.maxDepth else {
+        guard open.count + height <= YAML.maxDepth else {
             throw YAMLError(line: line, "nested deeper than \(YAML.maxDepth) levels")
         }
-        nodes += composed.nodes
+        nodes += added
         guard nodes <= YAML.maxNodes else {
             throw YAMLError(line: line, "more than \(YAML.maxNodes) nodes (aliases expanded)")
         }
-        bytes += composed.bytes
+        bytes += addedBytes
         guard bytes <= YAML.maxExpandedBytes else {
             throw YAMLError(line: line, "more than \(YAML.size(YAML.maxExpandedBytes)) of text (aliases expanded)")
         }
@@ -232,7 +256,7 @@ struct YAMLComposer {
             return
         }
         let last = open.count - 1
-        open[last].items.append(composed.node)
+        children.append(composed.node)
         open[last].nodes += composed.nodes
         open[last].bytes += composed.bytes
         open[last].height = max(open[last].height, composed.height + 1)

@@ -66,13 +66,13 @@ public enum SecretsFile {
 
         var ordered: [(key: YAMLNode, value: YAMLNode)] = []
         if let section {
-            var sections: [String: (YAMLNode, [(key: YAMLNode, value: YAMLNode)])] = [:]
-            for (k, v) in top {
-                guard case .scalar(let name) = k.kind else { throw SGError.malformedInput("\(at(k)): section names are plain words") }
-                guard case .mapping(let m) = v.kind else {
-                    throw SGError.malformedInput("\(at(v)): '\(name)' is not a section (with --section, every top-level key is a section)")
+            var sections: [String: (YAMLNode, [YAMLNode.Pair])] = [:]
+            for pair in top {
+                guard case .scalar(let name) = pair.key.kind else { throw SGError.malformedInput("\(at(pair.key)): section names are plain words") }
+                guard case .mapping(let m) = pair.value.kind else {
+                    throw SGError.malformedInput("\(at(pair.value)): '\(name)' is not a section (with --section, every top-level key is a section)")
                 }
-                sections[name] = (k, m)
+                sections[name] = (pair.key, m)
             }
             guard let chosen = sections[section] else {
                 let names = sections.keys.filter { $0 != "common" && $0 != "default" }.sorted()

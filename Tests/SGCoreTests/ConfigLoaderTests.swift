@@ -131,6 +131,50 @@ final class ConfigLoaderTests: XCTestCase {
         assertConfigError("", contains: "empty file")
     }
 
+    /// The words each message names a node by are built only when there is an error
+    /// (autoclosures, docs/secret-service-startup.md): every path that builds them still says
+    /// which key, which secret and which source, never a closure's description.
+    func testMessagesNameTheNodeTheyAreAbout() {
+        let secret = "version: 1\nsecrets:\n  db:\n"
+        let cases: [(String, String, Int)] = [
+            (secret + "    api-key: x\n    bogus: 1\n",
+             "unknown key 'bogus' in secret db (allowed: api-key, field, format, git-urls, kind, passphrase, profile, username)", 5),
+            (secret + "    api-key: x\n    kind: password\n    kind: password\n", "duplicate key 'kind' in secret db", 6),
+            (secret + "    api-key: {env: A, file: b}\n", "api-key takes exactly one of env, file, command", 4),
+            (secret + "    api-key: {file: ''}\n", "api-key.file is empty", 4),
+            (secret + "    api-key: {env: [A]}\n", "api-key.env must be a single value", 4),
+            (secret + "    api-key: {command: {a: b}}\n", "api-key.command must be a single value", 4),
+            (secret + "    api-key: {url: x}\n", "unknown key 'url' in api-key (allowed: command, env, file)", 4),
+            (secret + "    api-key: x\n    username: [a]\n", "username must be a single value", 5),
+            ("version: 1\nsecrets: [a]\n", "secrets must be a mapping", 2),
+            ("version: 1\nprofiles:\n  p: [a]\n", "profile p must be a mapping", 3),
+            ("version: 1\nprofiles:\n  p: {appliances: [a], client: {cert: c, key: k, key-passphrase: {file: ''}}}\n",
+             "client.key-passphrase.file is empty", 3),
+            ("version: 1\nkeyring: {dbus-timeout-ms: 5}\n", "dbus-timeout-ms must be a whole number from 50 to 60000, not '5'", 2),
+        ]
+        for (text, expected, line) in cases {
+            assertConfigError(text, contains: expected, line: line)
+            do { _ = try ConfigLoader.parse(text, file: "/x/c.yaml") } catch {
+                XCTAssertFalse("\(error)".contains("(Function)"), "\(error)")
+            }
+        }
+    }
+
+    /// Duplicate names are found however many there are: a scan of the names so far for a short
+    /// list, a hashed set past 128 (KeySeen), so the check stays linear in a large file.
+    func testDuplicateNamesAreFoundInShortAndLongLists() {
+        for count in [3, 127, 128, 129, 400] {
+            var text = "version: 1\nsecrets:\n"
+            for i in 0..<count { text += "  s\(i): {api-key: {env: K}}\n" }
+            let duplicate = "s\(count / 2)"
+            text += "  \(duplicate): {api-key: {env: K}}\n"
+            assertConfigError(text, contains: "duplicate key '\(duplicate)' in secrets", line: count + 3)
+            var valid = "version: 1\nsecrets:\n"
+            for i in 0..<count { valid += "  s\(i): {api-key: {env: K}}\n" }
+            XCTAssertEqual(try ConfigLoader.parse(valid, file: "/x/c.yaml").secrets.count, count)
+        }
+    }
+
     func testInlineAPIKeyRequiresPrivateFile() throws {
         let text = "version: 1\nprofiles: {p: {appliances: [a]}}\nsecrets:\n  s: {api-key: inline-key}\n"
         let open = try write("open.yaml", text, mode: 0o644)

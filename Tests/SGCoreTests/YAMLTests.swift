@@ -6,7 +6,7 @@ final class YAMLTests: XCTestCase {
     struct WrongShape: Error, CustomStringConvertible { let description: String }
 
     /// A node that is not a mapping fails the test (a thrown error), never skips it.
-    func pairs(_ node: YAMLNode?) throws -> [(key: YAMLNode, value: YAMLNode)] {
+    func pairs(_ node: YAMLNode?) throws -> [YAMLNode.Pair] {
         guard case .mapping(let p)? = node?.kind else { throw WrongShape(description: "not a mapping: \(String(describing: node))") }
         return p
     }
