@@ -35,8 +35,8 @@ func pkgConfigIncludePaths(_ packages: [String]) -> [String] {
 let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 
 /// Release links search link/ first, where libstdc++.so is a linker script that resolves the static
-/// Swift runtime's `-lstdc++` to libstdc++.a: the tools need no libstdc++.so.6, which costs ≈1.9 M
-/// instructions at every start (docs/decisions.md "libstdc++ linked statically"). Debug and test
+/// Swift runtime's `-lstdc++` to libstdc++.a: the tools need no libstdc++.so.6, which cost 1.7–2.2 M
+/// instructions per process (docs/decisions.md "libstdc++ linked statically"). Debug and test
 /// builds link the shared Swift runtime, whose libswiftCore.so needs libstdc++.so.6 itself, and no
 /// `-lstdc++`; the setting is kept out of them so that no process can hold two copies.
 let staticLibstdcxx: [LinkerSetting] = [
