@@ -34,6 +34,15 @@ func pkgConfigIncludePaths(_ packages: [String]) -> [String] {
 
 let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 
+/// Release links search link/ first, where libstdc++.so is a linker script that resolves the static
+/// Swift runtime's `-lstdc++` to libstdc++.a: the tools need no libstdc++.so.6, which cost 1.7–2.2 M
+/// instructions per process (docs/decisions.md "libstdc++ linked statically"). Debug and test
+/// builds link the shared Swift runtime, whose libswiftCore.so needs libstdc++.so.6 itself, and no
+/// `-lstdc++`; the setting is kept out of them so that no process can hold two copies.
+let staticLibstdcxx: [LinkerSetting] = [
+    .unsafeFlags(["-L", Context.packageDirectory + "/link"], .when(configuration: .release)),
+]
+
 let package = Package(
     name: "sg",
     products: [
@@ -77,7 +86,7 @@ let package = Package(
             "CSGSys", "CYAML",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "SystemPackage", package: "swift-system"),
-        ], swiftSettings: strict),
+        ], swiftSettings: strict, linkerSettings: staticLibstdcxx),
         // The one module that imports COpenSSL: owners of libcrypto's objects (docs/platform.md).
         .target(name: "SGCrypto", dependencies: ["SGCore", "COpenSSL"], swiftSettings: strict),
         .target(name: "SGTransport", dependencies: ["SGCore", "CCurlShim", "SGCrypto"], swiftSettings: strict),
