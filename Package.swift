@@ -145,7 +145,7 @@ let package = Package(
 
         // ---- tests ----------------------------------------------------------------------------
         .target(name: "SGTestSupport", dependencies: ["SGCore"], path: "Tests/SGTestSupport"),
-        .testTarget(name: "SGCoreTests", dependencies: ["SGCore", "SGTestSupport"]),
+        .testTarget(name: "SGCoreTests", dependencies: ["SGCore", "SGTestSupport", .product(name: "SystemPackage", package: "swift-system")]),
         .testTarget(name: "SGCryptoTests", dependencies: ["SGCrypto", "SGTestSupport"]),
         .testTarget(name: "SGTransportTests", dependencies: ["SGTransport", "SGTestSupport"]),
         .testTarget(name: "SGSafeguardTests", dependencies: ["SGSafeguard", "SGTestSupport"]),

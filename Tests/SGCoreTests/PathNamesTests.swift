@@ -1,4 +1,5 @@
 import XCTest
+import SystemPackage
 @testable import SGCore
 
 /// The one parent-path helper, which replaced five that disagreed on bare names ("", "." or "/").
@@ -12,6 +13,17 @@ final class PathNamesTests: XCTestCase {
         XCTAssertEqual(parentFolder(of: "config.yaml"), ".")
         XCTAssertEqual(parentFolder(of: "keyring/tokens"), "keyring")
         XCTAssertEqual(parentFolder(of: "/a/b/.."), "/a/b", "`..` is left to the kernel")
+    }
+
+    /// The same answer as swift-system's own `removingLastComponent()` ("." for its empty path),
+    /// on the names where a hand-written parent could go wrong.
+    func testParentFolderAgreesWithFilePath() {
+        let names = ["/", "//", "///a", "/a", "/a/", "/a//b", "/a/b/", "/a/b//", "a", "a/", "a//b", "a/b/c",
+                     ".", "./", "./a", "..", "../a", "/a/./b", "/a/b/..", "~/x", "/é/ü", " a/b ", "a b/c d"]
+        for name in names {
+            let expected = FilePath(name).removingLastComponent().string
+            XCTAssertEqual(parentFolder(of: name), expected.isEmpty ? "." : expected, "parent of \(name)")
+        }
     }
 
     func testWalkingUpFromAnAbsolutePathEndsAtTheRoot() {
