@@ -64,36 +64,36 @@ public enum SecretsFile {
             throw SGError.malformedInput("\(at(root)): a secrets file is a mapping of VARIABLE: value")
         }
 
-        var ordered: [(key: YAMLNode, value: YAMLNode)] = []
+        var ordered: [YAMLNode.Pair] = []
         if let section {
-            var sections: [String: (YAMLNode, [YAMLNode.Pair])] = [:]
+            var sections: [String: [YAMLNode.Pair]] = [:]
             for pair in top {
                 guard case .scalar(let name) = pair.key.kind else { throw SGError.malformedInput("\(at(pair.key)): section names are plain words") }
                 guard case .mapping(let m) = pair.value.kind else {
                     throw SGError.malformedInput("\(at(pair.value)): '\(name)' is not a section (with --section, every top-level key is a section)")
                 }
-                sections[name] = (pair.key, m)
+                sections[name] = m
             }
             guard let chosen = sections[section] else {
                 let names = sections.keys.filter { $0 != "common" && $0 != "default" }.sorted()
                 throw SGError.usage("no section '\(section)' in \(file) (sections: \(names.joined(separator: ", ")))")
             }
             for base in ["common", "default"] where base != section {
-                if let entry = sections[base] { ordered += entry.1.map { ($0.key, $0.value) } }
+                if let entries = sections[base] { ordered += entries }
             }
-            ordered += chosen.1.map { ($0.key, $0.value) }
+            ordered += chosen
         } else {
-            ordered = top.map { ($0.key, $0.value) }
+            ordered = top
         }
 
         var entries: [SecretsFileEntry] = []
         var index: [String: Int] = [:]
-        for (k, v) in ordered {
-            guard case .scalar(let name) = k.kind else { throw SGError.malformedInput("\(at(k)): variable names are plain words") }
+        for pair in ordered {
+            guard case .scalar(let name) = pair.key.kind else { throw SGError.malformedInput("\(at(pair.key)): variable names are plain words") }
             guard isValidVariableName(name) else {
-                throw SGError.malformedInput("\(at(k)): '\(name)' is not a valid environment variable name")
+                throw SGError.malformedInput("\(at(pair.key)): '\(name)' is not a valid environment variable name")
             }
-            let entry = try parseEntry(name: name, node: v, location: at(v), defines: defines, sectioned: section != nil)
+            let entry = try parseEntry(name: name, node: pair.value, location: at(pair.value), defines: defines, sectioned: section != nil)
             if let i = index[name] { entries[i] = entry } else { index[name] = entries.count; entries.append(entry) }
         }
         return entries

@@ -67,15 +67,9 @@ final class SGWatchTests: XCTestCase {
         p.arguments = shell.map { ["-c", $0, TestPaths.binary(tool)] + args } ?? args
         p.environment = env.environment
         errURL = env.home.appendingPathComponent("watch.stderr")
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
         p.standardInput = FileHandle.nullDevice
-        if let stdout {
-            FileManager.default.createFile(atPath: stdout.path, contents: nil)
-            p.standardOutput = try FileHandle(forWritingTo: stdout)
-        } else {
-            p.standardOutput = FileHandle.nullDevice
-        }
-        p.standardError = try FileHandle(forWritingTo: errURL)
+        p.standardOutput = try TestPaths.output(to: stdout)
+        p.standardError = try TestPaths.output(to: errURL)
         try p.run()
         watch = p
     }

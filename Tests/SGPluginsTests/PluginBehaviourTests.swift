@@ -68,12 +68,17 @@ final class PluginBehaviourTests: XCTestCase {
         XCTAssertEqual(fetches, ["reg-pw", "reg-pw"])
     }
 
+    /// Two gets of `rule`'s registry both fetch `secret`, and no session copy is kept.
+    func assertFetchedEveryTimeWithoutACopy(_ rule: String, secret: String, line: UInt = #line) throws {
+        let helper = try docker("docker:\n  rules:\n    - \(rule)")
+        _ = try helper.get("reg.corp")
+        _ = try helper.get("reg.corp")
+        XCTAssertEqual(fetches, [secret, secret], line: line)
+        XCTAssertEqual(try cache(.session).items(withServicePrefix: "").count, 0, line: line)
+    }
+
     func testCacheTTLZeroFetchesEveryTime() throws {
-        let helper = try docker("docker:\n  rules:\n    - {registry: reg.corp, secret: reg-pw, cache-ttl: 0}")
-        _ = try helper.get("reg.corp")
-        _ = try helper.get("reg.corp")
-        XCTAssertEqual(fetches, ["reg-pw", "reg-pw"])
-        XCTAssertEqual(try cache(.session).items(withServicePrefix: "").count, 0)
+        try assertFetchedEveryTimeWithoutACopy("{registry: reg.corp, secret: reg-pw, cache-ttl: 0}", secret: "reg-pw")
     }
 
     func testAMappedPasswordNeverGoesToPlainHTTP() throws {
@@ -86,11 +91,7 @@ final class PluginBehaviourTests: XCTestCase {
     }
 
     func testATokenSecretIsNotCopiedBesideTheTokenCache() throws {
-        let helper = try docker("docker:\n  rules:\n    - {registry: reg.corp, secret: user-token}")
-        _ = try helper.get("reg.corp")
-        _ = try helper.get("reg.corp")
-        XCTAssertEqual(fetches, ["user-token", "user-token"])
-        XCTAssertEqual(try cache(.session).items(withServicePrefix: "").count, 0)
+        try assertFetchedEveryTimeWithoutACopy("{registry: reg.corp, secret: user-token}", secret: "user-token")
     }
 
     func testUnmappedRegistryIsNotFoundAndStoreIsRefusedByDefault() throws {

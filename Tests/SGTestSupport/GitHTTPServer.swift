@@ -39,11 +39,7 @@ public final class GitHTTPServer: @unchecked Sendable {
         process.arguments = ["python3", script.path, root.path]
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = try FileHandle(forWritingTo: {
-            let p = root.appendingPathComponent("server.stderr")
-            FileManager.default.createFile(atPath: p.path, contents: nil)
-            return p
-        }())
+        process.standardError = try TestPaths.output(to: root.appendingPathComponent("server.stderr"))
         try process.run()
         let deadline = Date(timeIntervalSinceNow: timeout)
         while true {

@@ -14,12 +14,7 @@ public class LoopbackServerProcess: @unchecked Sendable {
         process.arguments = arguments
         process.standardInput = holdStdinOpen ? stdin : FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
-        if let log {
-            FileManager.default.createFile(atPath: log.path, contents: nil)
-            process.standardError = try FileHandle(forWritingTo: log)
-        } else {
-            process.standardError = FileHandle.nullDevice
-        }
+        process.standardError = try TestPaths.output(to: log)
         try process.run()
         let deadline = Date().addingTimeInterval(30)
         while !Self.listening(port) {

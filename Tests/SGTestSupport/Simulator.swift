@@ -134,7 +134,6 @@ public final class Simulator: @unchecked Sendable {
     public init(flags: [String] = [], state givenState: URL? = nil, timeout: TimeInterval = 60) throws {
         stateDir = try TestPaths.makeTempDir("sim")
         let errPath = stateDir.appendingPathComponent("sim.stderr")
-        _ = FileManager.default.createFile(atPath: errPath.path, contents: nil)
         let state = givenState ?? stateDir.appendingPathComponent("state")
         process = Process()
         process.executableURL = URL(fileURLWithPath: TestPaths.binary("sg-sim"))
@@ -146,7 +145,7 @@ public final class Simulator: @unchecked Sendable {
         process.environment = env
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = try FileHandle(forWritingTo: errPath)
+        process.standardError = try TestPaths.output(to: errPath)
         try process.run()
 
         let readyPath = state.appendingPathComponent("ready.json")

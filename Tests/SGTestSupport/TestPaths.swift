@@ -23,6 +23,14 @@ public enum TestPaths {
         return packageRoot.appendingPathComponent(".build/debug")
     }
 
+    /// A child process's output stream: a new empty file at `url` opened for writing, or the null
+    /// device when there is no file to keep it in.
+    public static func output(to url: URL?) throws -> FileHandle {
+        guard let url else { return FileHandle.nullDevice }
+        FileManager.default.createFile(atPath: url.path, contents: nil)
+        return try FileHandle(forWritingTo: url)
+    }
+
     /// The path of one of the package's executables, e.g. `binary("sg-sim")`.
     public static func binary(_ name: String) -> String {
         binDir.appendingPathComponent(name).path
